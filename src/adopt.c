@@ -1,0 +1,2 @@
+/* adopt.c - placeholder until the module lands. */
+#include "config.h"

@@ -1,0 +1,3 @@
+#ifndef UPKEEP_ADOPT_H
+#define UPKEEP_ADOPT_H
+#endif

@@ -1,0 +1,2 @@
+/* batch.c - placeholder until the module lands. */
+#include "config.h"

@@ -1,0 +1,3 @@
+#ifndef UPKEEP_BATCH_H
+#define UPKEEP_BATCH_H
+#endif

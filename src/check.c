@@ -1,0 +1,2 @@
+/* check.c - placeholder until the module lands. */
+#include "config.h"

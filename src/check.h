@@ -1,0 +1,3 @@
+#ifndef UPKEEP_CHECK_H
+#define UPKEEP_CHECK_H
+#endif

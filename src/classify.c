@@ -1,0 +1,2 @@
+/* classify.c - placeholder until the module lands. */
+#include "config.h"

@@ -1,0 +1,145 @@
+/* config.h - the configuration file (YAML), parsed and validated in full.
+ *
+ * Every field of the schema is parsed now, including those that later
+ * features act on, so the schema is settled. Defaults from the `defaults:`
+ * section are merged into each target, so callers read targets only.
+ * The schema is documented in upkeep.yaml(5) and data/upkeep.yaml.example.
+ */
+#ifndef UPKEEP_CONFIG_H
+#define UPKEEP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "classify.h"
+#include "error.h"
+#include "version.h"
+
+/* Counts are -1 when not set. */
+struct retention_cfg {
+	int keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly;
+};
+
+/* Which update kinds and flags batch mode may install unattended. */
+enum auto_install {
+	AUTO_MAJOR = 1 << 0,
+	AUTO_MINOR = 1 << 1,
+	AUTO_PATCH = 1 << 2,
+	AUTO_PRERELEASE = 1 << 3,
+	AUTO_SECURITY = 1 << 4,
+	AUTO_HOTFIX = 1 << 5
+};
+
+struct policy_cfg {
+	unsigned auto_install; /* enum auto_install bits; 0 = never */
+	char *window;          /* "Sun 02:00-04:00", "daily 01:00-05:00", NULL = any time */
+};
+
+enum verify_mode { VERIFY_OFF, VERIFY_IF_SIGNED, VERIFY_REQUIRED };
+
+struct verify_cfg {
+	enum verify_mode signatures;
+	char *allowed_signers; /* OpenSSH allowed-signers file, or NULL */
+	char *keyring;         /* OpenPGP keyring for gpgv, or NULL */
+};
+
+struct backup_cfg {
+	bool before_install;     /* pre-update snapshot (default true) */
+	long long every_ms;      /* scheduled backup interval, 0 = none */
+	int compression;         /* zstd level, default 3 */
+};
+
+struct health_cfg {
+	char *command;           /* run without a shell (split on spaces), or NULL */
+	char *url;               /* http(s) URL, or NULL */
+	int expect_status;       /* default 200 */
+	char *expect_body;       /* substring, or NULL */
+	long long timeout_ms;    /* overall, default 30 s */
+	int retries;             /* default 3 */
+	long long interval_ms;   /* first backoff, default 2 s */
+};
+
+struct hooks_cfg {
+	char *pre_install, *post_install, *pre_restore, *post_restore;
+};
+
+struct limits_cfg {
+	long long fetch_bytes;   /* default 512 MiB */
+	long long fetch_ms;      /* default 10 min */
+	long long timeout_ms;    /* connect / ls-remote, default 30 s */
+};
+
+struct asset_cfg {
+	char *url;               /* template with {version} and {tag}, or NULL */
+	char *checksums;         /* checksums file in the tagged tree, or NULL */
+	char *pin;               /* CURLOPT_PINNEDPUBLICKEY value, or NULL */
+};
+
+struct source_cfg {
+	char *git;               /* URL: file://, /path, http(s)://, ssh://, user@host:path */
+	enum version_scheme scheme;
+	char *tags;              /* glob over tag names, NULL = all */
+	char *prefix;            /* semver prefix, NULL = optional "v" */
+	char *regex;             /* regex scheme */
+	struct asset_cfg asset;
+};
+
+struct webhook_cfg { char *url; char *secret; long long timeout_ms; };
+struct mail_cfg { char *to; char *sendmail; };
+
+enum notify_event {
+	NOTIFY_SUCCESS = 1 << 0,
+	NOTIFY_FAILURE = 1 << 1,
+	NOTIFY_ROLLBACK = 1 << 2,
+	NOTIFY_SECURITY = 1 << 3,
+	NOTIFY_BACKUP_FAILURE = 1 << 4
+};
+
+struct notify_cfg {
+	struct webhook_cfg webhook;
+	struct mail_cfg mail;
+	unsigned on;             /* enum notify_event bits */
+};
+
+enum layout { LAYOUT_PLAIN, LAYOUT_RELEASES };
+
+struct target_cfg {
+	char *name;
+	int line, column;        /* where the target is defined, for messages */
+	struct source_cfg source;
+	char *channel;           /* "stable" (default), "beta" or a tag glob */
+	char *path;              /* absolute */
+	enum layout layout;
+	int keep_releases;       /* releases layout, default 3 */
+	char **preserve; size_t n_preserve;
+	struct hooks_cfg hooks;
+	struct health_cfg health;
+	struct policy_cfg policy;
+	struct verify_cfg verify;
+	struct retention_cfg retention;
+	struct backup_cfg backup;
+	struct limits_cfg limits;
+	struct flag_markers flags;
+	struct notify_cfg notify;
+};
+
+struct config {
+	char *file;              /* the path it was read from */
+	char *state_dir;         /* absolute; default per paths.h */
+	char *cache_dir;
+	struct target_cfg *targets; size_t n_targets;
+};
+
+/* Reads and validates path. On failure returns -1 and sets err (status
+ * UP_ERR_CONFIG, or UP_ERR_IO when the file cannot be read) with one message
+ * per line, each "FILE:LINE:COLUMN: what is wrong (what was expected)";
+ * every error found is reported, not only the first. Relative paths in the
+ * file (path, state_dir, allowed_signers...) are errors, except `git:` URLs
+ * and plain repository paths, which may be relative to the config file's
+ * directory. */
+int config_load(const char *path, struct config **out, struct up_error *err);
+void config_free(struct config **cfg);
+
+const struct target_cfg *config_find_target(const struct config *cfg, const char *name);
+
+#endif

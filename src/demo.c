@@ -1,0 +1,2 @@
+/* demo.c - placeholder until the module lands. */
+#include "config.h"

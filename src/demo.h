@@ -1,0 +1,3 @@
+#ifndef UPKEEP_DEMO_H
+#define UPKEEP_DEMO_H
+#endif

@@ -1,0 +1,2 @@
+/* paths.c - placeholder until the module lands. */
+#include "config.h"

@@ -1,0 +1,3 @@
+#ifndef UPKEEP_SOURCE_H
+#define UPKEEP_SOURCE_H
+#endif

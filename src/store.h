@@ -1,0 +1,111 @@
+/* store.h - the state database (SQLite): targets' state, releases seen, jobs.
+ *
+ * WAL with synchronous=FULL, foreign keys on, a busy timeout. Because SQLite
+ * 3.40.1 predates the WAL-reset fix, every write transaction and every
+ * checkpoint is serialised across processes by one flock on STATE_DIR/state.lock,
+ * and wal_autocheckpoint is off (the store checkpoints itself after commits,
+ * under the lock). The schema version lives in PRAGMA user_version and is
+ * migrated step by step; a database newer than this binary is refused.
+ * A store handle is used by one thread at a time.
+ */
+#ifndef UPKEEP_STORE_H
+#define UPKEEP_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Opens (creating the directory and database if needed) STATE_DIR/state.db.
+ * lock_timeout_ms: how long to wait for another process's write lock before
+ * failing with UP_ERR_STATE_LOCKED ("... locked by PID n"). A damaged file
+ * gives UP_ERR_STATE_CORRUPT with how to recover; it is never overwritten. */
+int store_open(const char *state_dir, long long lock_timeout_ms, struct store **out,
+	       struct up_error *err);
+void store_close(struct store **s);
+/* The raw handle, for tests. */
+struct sqlite3 *store_db(struct store *s);
+
+struct target_state {
+	char *name;
+	char *installed_version;  /* NULL = unknown */
+	char *installed_tag;
+	char *installed_commit;   /* commit id of the installed release */
+	char *highest_version;    /* highest ever installed (rollback defence) */
+	long long installed_at;   /* unix seconds, 0 = never */
+	long long last_check;     /* unix seconds, 0 = never */
+	bool last_check_ok;
+	char *last_check_error;   /* NULL when ok */
+	char *last_outcome;       /* outcome of the last job: "ok", "failed", "rolled back"... */
+	long long last_outcome_at;
+};
+void store_target_state_free(struct target_state *ts);
+
+/* Returns 1 and fills *out when the target has state, 0 when it has none
+ * (out zeroed with name set), -1 on error. */
+int store_target_get(struct store *s, const char *name, struct target_state *out,
+		     struct up_error *err);
+int store_target_set_installed(struct store *s, const char *name, const char *version,
+			       const char *tag, const char *commit, struct up_error *err);
+int store_target_record_check(struct store *s, const char *name, long long when, bool ok,
+			      const char *error, struct up_error *err);
+int store_target_record_outcome(struct store *s, const char *name, const char *outcome,
+				struct up_error *err);
+
+/* A release as seen by a check. The first object id a tag was seen with is
+ * kept: a later different one sets `moved`. */
+struct release_seen {
+	char *tag;
+	char *version;
+	char *object;        /* the tag ref's object id (tag object or commit) */
+	char *kind;          /* "major", ... relative to installed at the time */
+	unsigned flags;
+	long long tag_time;  /* tagger or commit time, 0 = unknown */
+	long long first_seen;
+	bool moved;
+};
+void store_release_seen_free(struct release_seen *r);
+
+/* Records the releases of one check in one transaction (upsert by tag). */
+int store_releases_record(struct store *s, const char *target, const struct release_seen *rel,
+			  size_t n, struct up_error *err);
+/* Releases of a target, newest first_seen first. *out is an array of *n. */
+int store_releases_list(struct store *s, const char *target, struct release_seen **out,
+			size_t *n, struct up_error *err);
+
+/* Jobs and their journal. */
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_OK, JOB_FAILED, JOB_CANCELLED, JOB_ROLLED_BACK };
+const char *store_job_state_name(enum job_state st);
+
+int store_job_create(struct store *s, const char *kind, const char *target, int64_t *id,
+		     struct up_error *err);
+int store_job_set_state(struct store *s, int64_t id, enum job_state st, const char *error,
+			struct up_error *err);
+/* Appends a step ("fetch", "snapshot"...), returning its id; steps are
+ * recorded before they run. */
+int store_job_step_begin(struct store *s, int64_t job, const char *name, int64_t *step,
+			 struct up_error *err);
+int store_job_step_end(struct store *s, int64_t step, bool ok, const char *error,
+		       struct up_error *err);
+int store_job_event(struct store *s, int64_t job, const char *level, const char *text,
+		    struct up_error *err);
+
+struct job_row {
+	int64_t id;
+	char *kind;
+	char *target;        /* NULL for jobs over all targets */
+	enum job_state state;
+	int pid;
+	long long created, started, finished;
+	char *error;
+};
+void store_job_row_free(struct job_row *j);
+/* Newest first, at most limit rows (0 = all). */
+int store_jobs_list(struct store *s, size_t limit, struct job_row **out, size_t *n,
+		    struct up_error *err);
+
+#endif

@@ -1,0 +1,16 @@
+/* upkeep.h - project-wide constants shared by the engine and the fronts. */
+#ifndef UPKEEP_H
+#define UPKEEP_H
+
+/* Documented exit codes (upkeep(1), EXIT STATUS). */
+enum upkeep_exit {
+	EXIT_OK = 0,              /* nothing to do / success */
+	EXIT_FAILED = 1,          /* a target or job failed; others still reported */
+	EXIT_USAGE = 2,           /* bad command line or configuration */
+	EXIT_LOCKED = 3,          /* state or target locked by another process */
+	EXIT_STATE = 4,           /* the state database is unusable (corrupt, newer schema) */
+	EXIT_MISMATCH = 5,        /* adopt: the tree differs from the release */
+	EXIT_UPDATES = 100        /* check: updates are available */
+};
+
+#endif

@@ -1,0 +1,3 @@
+#ifndef UPKEEP_WORKER_H
+#define UPKEEP_WORKER_H
+#endif

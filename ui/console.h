@@ -1,0 +1,3 @@
+#ifndef UPKEEP_CONSOLE_H
+#define UPKEEP_CONSOLE_H
+#endif
