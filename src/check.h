@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "classify.h"
-#include "config.h"
+#include "conf.h"
 #include "error.h"
 #include "store.h"
 #include "util.h"

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "config.h"
+#include "conf.h"
 #include "error.h"
 
 enum event_type {

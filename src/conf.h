@@ -1,12 +1,12 @@
-/* config.h - the configuration file (YAML), parsed and validated in full.
+/* conf.h - the configuration file (YAML), parsed and validated in full.
  *
  * Every field of the schema is parsed now, including those that later
  * features act on, so the schema is settled. Defaults from the `defaults:`
  * section are merged into each target, so callers read targets only.
  * The schema is documented in upkeep.yaml(5) and data/upkeep.yaml.example.
  */
-#ifndef UPKEEP_CONFIG_H
-#define UPKEEP_CONFIG_H
+#ifndef UPKEEP_CONF_H
+#define UPKEEP_CONF_H
 
 #include <stdbool.h>
 #include <stddef.h>
