@@ -1,2 +1,220 @@
-/* adopt.c - placeholder until the module lands. */
+/* adopt.c - comparing a live tree with a release's tree, and recording it
+ * as installed when they match. */
 #include "config.h"
+
+#include "adopt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "escape.h"
+#include "source.h"
+#include "version.h"
+
+bool adopt_is_preserved(const struct target_cfg *t, const char *rel)
+{
+	for (size_t i = 0; i < t->n_preserve; i++) {
+		const char *p = t->preserve[i];
+		size_t len = strlen(p);
+		while (len && p[len - 1] == '/')
+			len--;
+		if (len && strncmp(rel, p, len) == 0 && (rel[len] == '\0' || rel[len] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* Finds the remote tag that names `version`, as a tag or as a version. */
+static int find_release(const struct target_cfg *t, const char *version, char **tag,
+			struct up_error *err)
+{
+	struct version_parser p;
+	if (version_parser_init(&p, t->source.scheme, t->source.prefix, t->source.regex, err) < 0)
+		return -1;
+	struct source_limits lim = { .deadline_ms = util_monotonic_ms() + t->limits.timeout_ms };
+	struct tag_list tags;
+	int rc = source_ls_tags(t->source.git, &lim, &tags, err);
+	if (rc < 0) {
+		version_parser_free(&p);
+		return -1;
+	}
+	struct version want;
+	bool want_ok = version_parse(&p, version, &want);
+	*tag = NULL;
+	for (size_t i = 0; i < tags.n && !*tag; i++) {
+		struct version v;
+		if (strcmp(tags.items[i].name, version) == 0) {
+			*tag = xstrdup(version);
+			break;
+		}
+		if (!version_parse(&p, tags.items[i].name, &v))
+			continue;
+		if ((want_ok && version_compare(&v, &want) == 0) || strcmp(v.text, version) == 0)
+			*tag = xstrdup(tags.items[i].name);
+		version_free(&v);
+	}
+	if (want_ok)
+		version_free(&want);
+	tag_list_free(&tags);
+	version_parser_free(&p);
+	if (!*tag) {
+		char *safe = escape_text(version, (size_t)-1, 80, 0);
+		err_set(err, UP_ERR_NOT_FOUND, "%s: no release %s in %s", t->name, safe, t->source.git);
+		free(safe);
+		return -1;
+	}
+	return 0;
+}
+
+struct compare {
+	const struct target_cfg *t;
+	struct strvec expected;  /* paths in the release, sorted after the walk */
+	struct strvec *diffs;
+	struct up_error *err;
+	int failed;
+};
+
+static void add_diff(struct compare *c, const char *what, const char *path)
+{
+	char *safe = escape_text(path, (size_t)-1, 0, 0);
+	strvec_push_owned(c->diffs, xasprintf("%s: %s", what, safe));
+	free(safe);
+}
+
+static int compare_entry(const char *rel, unsigned mode, const char *blob, void *data)
+{
+	struct compare *c = data;
+	if (adopt_is_preserved(c->t, rel))
+		return 1;
+	strvec_push(&c->expected, rel);
+	char *full = xasprintf("%s/%s", c->t->path, rel);
+	struct stat st;
+	int skip = 0;
+	if (lstat(full, &st) < 0) {
+		add_diff(c, "missing", rel);
+		skip = 1;
+	} else if (mode == 040000) {
+		if (!S_ISDIR(st.st_mode)) {
+			add_diff(c, "type", rel);
+			skip = 1;
+		}
+	} else if (mode == 0120000 || mode == 0100644 || mode == 0100755) {
+		bool link = mode == 0120000;
+		char id[41];
+		if (link ? !S_ISLNK(st.st_mode) : !S_ISREG(st.st_mode)) {
+			add_diff(c, "type", rel);
+		} else if (source_hash_file(full, link, id, c->err) < 0) {
+			c->failed = 1;
+			free(full);
+			return -1;
+		} else if (strcmp(id, blob) != 0) {
+			add_diff(c, "modified", rel);
+		} else if (!link && ((st.st_mode & 0100) != 0) != (mode == 0100755)) {
+			add_diff(c, "mode", rel);
+		}
+	}
+	free(full);
+	return skip;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists live paths that the release does not have. */
+static int find_extras(struct compare *c, const char *rel)
+{
+	char *dir = rel[0] ? xasprintf("%s/%s", c->t->path, rel) : xstrdup(c->t->path);
+	DIR *d = opendir(dir);
+	if (!d) {
+		int ret = err_set(c->err, UP_ERR_IO, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return ret;
+	}
+	free(dir);
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (!rel[0] && strcmp(e->d_name, ".git") == 0)
+			continue;
+		char *child = rel[0] ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+		const char *key = child;
+		if (adopt_is_preserved(c->t, child)) {
+			/* kept across updates: not part of the comparison */
+		} else if (!bsearch(&key, c->expected.items, c->expected.n, sizeof(char *), cmp_str)) {
+			add_diff(c, "extra", child);
+		} else if (e->d_type == DT_DIR) {
+			rc = find_extras(c, child);
+		} else if (e->d_type == DT_UNKNOWN) {
+			struct stat st;
+			char *full = xasprintf("%s/%s", c->t->path, child);
+			if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+				rc = find_extras(c, child);
+			free(full);
+		}
+		free(child);
+	}
+	closedir(d);
+	return rc;
+}
+
+int adopt_target(const struct config *cfg, const struct target_cfg *t, struct store *s,
+		 const char *version, struct strvec *diffs, struct up_error *err)
+{
+	struct stat st;
+	if (stat(t->path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(err, UP_ERR_NOT_FOUND, "%s: path %s is not a directory", t->name, t->path);
+	char *tag = NULL;
+	if (find_release(t, version, &tag, err) < 0)
+		return -1;
+	char *dir = source_cache_dir(cfg, t);
+	struct source_cache *cache = NULL;
+	int rc = source_cache_open(dir, &cache, err);
+	free(dir);
+	struct source_limits lim = {
+		.deadline_ms = util_monotonic_ms() + t->limits.fetch_ms,
+		.max_bytes = t->limits.fetch_bytes,
+	};
+	const char *want[] = { tag };
+	if (rc == 0)
+		rc = source_fetch_tags(cache, t->source.git, want, 1, &lim, err);
+	struct tag_details d = { 0 };
+	if (rc == 0)
+		rc = source_tag_details(cache, tag, &d, err);
+	struct compare c = { .t = t, .diffs = diffs, .err = err };
+	if (rc == 0)
+		rc = source_walk_tag_tree(cache, tag, compare_entry, &c, err) < 0 || c.failed ? -1 : 0;
+	if (rc == 0) {
+		qsort(c.expected.items, c.expected.n, sizeof(char *), cmp_str);
+		rc = find_extras(&c, "");
+	}
+	if (rc == 0 && diffs->n) {
+		rc = err_set(err, UP_ERR_MISMATCH, "%s: the tree at %s differs from release %s in %zu place%s",
+			     t->name, t->path, version, diffs->n, diffs->n == 1 ? "" : "s");
+	}
+	if (rc == 0) {
+		struct version_parser p;
+		struct version v;
+		char *text = NULL;
+		if (version_parser_init(&p, t->source.scheme, t->source.prefix, t->source.regex, NULL) == 0) {
+			if (version_parse(&p, tag, &v)) {
+				text = xstrdup(v.text);
+				version_free(&v);
+			}
+			version_parser_free(&p);
+		}
+		rc = store_target_set_installed(s, t->name, text ? text : version, tag, d.commit, err);
+		free(text);
+	}
+	strvec_clear(&c.expected);
+	tag_details_free(&d);
+	source_cache_close(&cache);
+	free(tag);
+	return rc;
+}

@@ -1,2 +1,269 @@
-/* batch.c - placeholder until the module lands. */
+/* batch.c - `upkeep --batch`: check and adopt, printed as a table or JSON. */
 #include "config.h"
+
+#include "batch.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "adopt.h"
+#include "escape.h"
+#include "i18n.h"
+#include "store.h"
+#include "upkeep.h"
+#include "worker.h"
+
+static void print_error(const char *what, const struct up_error *err)
+{
+	fprintf(stderr, "upkeep: %s%s%s\n", what ? what : "", what ? ": " : "",
+		err->msg ? err->msg : _("unknown error"));
+}
+
+/* ---- check ---- */
+
+/* Flags of every release the channel offers: one security release in the
+ * backlog makes the whole update a security update. */
+static unsigned offered_flags(const struct check_result *r)
+{
+	unsigned flags = 0;
+	for (size_t i = 0; i < r->n_releases; i++)
+		if (r->releases[i].in_channel)
+			flags |= r->releases[i].flags;
+	return flags;
+}
+
+static json_object *json_str(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* Untrusted text becomes valid UTF-8 with control characters visible. */
+static json_object *json_untrusted(const char *s, unsigned flags)
+{
+	if (!s)
+		return NULL;
+	char *safe = escape_text(s, (size_t)-1, 0, flags);
+	json_object *o = json_object_new_string(safe);
+	free(safe);
+	return o;
+}
+
+static json_object *json_flags(unsigned flags)
+{
+	json_object *arr = json_object_new_array();
+	if (flags & FLAG_SECURITY)
+		json_object_array_add(arr, json_object_new_string("security"));
+	if (flags & FLAG_HOTFIX)
+		json_object_array_add(arr, json_object_new_string("hotfix"));
+	return arr;
+}
+
+static json_object *json_release(const struct release *rel)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "tag", json_untrusted(rel->tag, 0));
+	json_object_object_add(o, "version", json_str(rel->version.text));
+	json_object_object_add(o, "kind", json_str(classify_kind_name(rel->kind)));
+	json_object_object_add(o, "flags", json_flags(rel->flags));
+	json_object_object_add(o, "in_channel", json_object_new_boolean(rel->in_channel));
+	json_object_object_add(o, "date", json_object_new_int64(rel->date));
+	json_object_object_add(o, "commits", json_object_new_int64((int64_t)rel->n_commits));
+	json_object_object_add(o, "notes", json_untrusted(rel->message, ESCAPE_KEEP_NEWLINES));
+	return o;
+}
+
+static void print_check_json(const struct check_result *r)
+{
+	long newest = check_newest_offered(r);
+	const struct release *top = newest >= 0 ? &r->releases[newest] : NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "target", json_str(r->target));
+	json_object_object_add(o, "ok", json_object_new_boolean(r->ok));
+	json_object_object_add(o, "installed", json_str(r->installed));
+	json_object_object_add(o, "newest", top ? json_str(top->version.text) : NULL);
+	json_object_object_add(o, "newest_tag", top ? json_untrusted(top->tag, 0) : NULL);
+	json_object_object_add(o, "kind", top ? json_str(classify_kind_name(top->kind)) : NULL);
+	json_object_object_add(o, "flags", json_flags(offered_flags(r)));
+	json_object_object_add(o, "newer", json_object_new_int64((int64_t)check_count_offered(r)));
+	json_object_object_add(o, "skipped", json_object_new_int64((int64_t)r->n_skipped));
+	json_object_object_add(o, "tags", json_object_new_int64((int64_t)r->n_tags));
+	json_object_object_add(o, "error", json_untrusted(r->error, 0));
+	json_object_object_add(o, "checked_at", json_object_new_int64(r->checked_at));
+	json_object *rels = json_object_new_array();
+	for (size_t i = 0; i < r->n_releases; i++)
+		json_object_array_add(rels, json_release(&r->releases[i]));
+	json_object_object_add(o, "releases", rels);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static void print_check_table(struct check_result **results, size_t n)
+{
+	printf("%-20s %-14s %-14s %-12s %-16s %s\n", _("TARGET"), _("INSTALLED"), _("AVAILABLE"),
+	       _("KIND"), _("FLAGS"), _("NEWER"));
+	for (size_t i = 0; i < n; i++) {
+		const struct check_result *r = results[i];
+		long newest = check_newest_offered(r);
+		const struct release *top = newest >= 0 ? &r->releases[newest] : NULL;
+		const char *flags = classify_flags_text(offered_flags(r));
+		char *installed = escape_text(r->installed ? r->installed : "-", (size_t)-1, 14, 0);
+		printf("%-20s %-14s %-14s %-12s %-16s %zu\n", r->target, installed,
+		       !r->ok && !top ? _("error") : top ? top->version.text : "-",
+		       top ? classify_kind_name(top->kind) : "-", flags && *flags ? flags : "-",
+		       check_count_offered(r));
+		free(installed);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!results[i]->ok)
+			fprintf(stderr, "upkeep: %s: %s\n", results[i]->target, results[i]->error);
+}
+
+/* Waits on the worker's event fd and files each result under its target. */
+static void collect_results(struct worker *w, const struct config *cfg,
+			    struct check_result **results, const struct batch_options *o)
+{
+	bool progress = !o->quiet && isatty(STDERR_FILENO);
+	for (;;) {
+		struct pollfd pfd = { worker_event_fd(w), POLLIN, 0 };
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return;
+		struct event ev;
+		while (worker_next_event(w, &ev)) {
+			bool finished = ev.type == EV_JOB_FINISHED;
+			if (ev.type == EV_CHECK_RESULT) {
+				for (size_t i = 0; i < cfg->n_targets; i++)
+					if (strcmp(cfg->targets[i].name, ev.result->target) == 0 && !results[i]) {
+						results[i] = ev.result;
+						ev.result = NULL;
+					}
+			} else if (ev.type == EV_JOB_PROGRESS && progress) {
+				fprintf(stderr, "\rchecking: %lld/%lld", ev.done, ev.total);
+			} else if (ev.type == EV_JOB_LOG && ev.status != UP_ERR_SOURCE && ev.text) {
+				fprintf(stderr, "upkeep: %s\n", ev.text);
+			}
+			event_free(&ev);
+			if (finished) {
+				if (progress)
+					fputs("\r\033[K", stderr);
+				return;
+			}
+		}
+	}
+}
+
+static int cmd_check(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	struct up_error err = UP_ERROR_INIT;
+	struct worker *w = NULL;
+	if (worker_start(cfg, &w, &err) < 0) {
+		print_error(NULL, &err);
+		err_clear(&err);
+		return EXIT_FAILED;
+	}
+	if (worker_submit_check(w, (const char *const *)argv + 1, (size_t)argc - 1, &err) < 0) {
+		print_error(NULL, &err);
+		err_clear(&err);
+		worker_stop(&w);
+		return EXIT_USAGE;
+	}
+	struct check_result **results = xcalloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*results));
+	collect_results(w, cfg, results, o);
+	worker_stop(&w);
+
+	struct check_result **shown = xcalloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*shown));
+	size_t n = 0;
+	bool failed = false, newer = false;
+	for (size_t i = 0; i < cfg->n_targets; i++) {
+		if (!results[i])
+			continue;
+		shown[n++] = results[i];
+		failed |= !results[i]->ok;
+		newer |= check_count_offered(results[i]) > 0;
+	}
+	if (o->json)
+		for (size_t i = 0; i < n; i++)
+			print_check_json(shown[i]);
+	else
+		print_check_table(shown, n);
+	for (size_t i = 0; i < cfg->n_targets; i++)
+		if (results[i]) {
+			check_result_free(results[i]);
+			free(results[i]);
+		}
+	free(results);
+	free(shown);
+	fflush(stdout);
+	return failed ? EXIT_FAILED : newer ? EXIT_UPDATES : EXIT_OK;
+}
+
+/* ---- adopt ---- */
+
+static int cmd_adopt(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	if (argc != 3) {
+		fputs(_("usage: upkeep --batch adopt TARGET VERSION\n"), stderr);
+		return EXIT_USAGE;
+	}
+	struct up_error err = UP_ERROR_INIT;
+	const struct target_cfg *t = config_find_target(cfg, argv[1]);
+	if (!t) {
+		char *name = escape_text(argv[1], (size_t)-1, 64, 0);
+		fprintf(stderr, _("upkeep: no target named \"%s\" in %s\n"), name, cfg->file);
+		free(name);
+		return EXIT_USAGE;
+	}
+	struct store *s = NULL;
+	if (store_open(cfg->state_dir, 10000, &s, &err) < 0) {
+		print_error(NULL, &err);
+		int code = err_exit_code(err.status);
+		err_clear(&err);
+		return code;
+	}
+	struct strvec diffs = STRVEC_INIT;
+	int rc = adopt_target(cfg, t, s, argv[2], &diffs, &err);
+	int code = EXIT_OK;
+	if (rc < 0) {
+		for (size_t i = 0; i < diffs.n; i++)
+			printf("%s\n", diffs.items[i]);
+		print_error("adopt", &err);
+		code = err.status == UP_ERR_NOT_FOUND ? EXIT_FAILED : err_exit_code(err.status);
+	} else if (!o->quiet) {
+		char *v = escape_text(argv[2], (size_t)-1, 64, 0);
+		printf(_("%s: recorded %s as installed\n"), t->name, v);
+		free(v);
+	}
+	strvec_clear(&diffs);
+	err_clear(&err);
+	store_close(&s);
+	return code;
+}
+
+int batch_run(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	static const struct {
+		const char *name;
+		int (*run)(const struct config *, int, char **, const struct batch_options *);
+	} commands[] = {
+		{ "check", cmd_check },
+		{ "adopt", cmd_adopt },
+	};
+	const char *name = argc > 0 ? argv[0] : "check";
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(name, commands[i].name) == 0) {
+			if (argc == 0) {
+				char *def[] = { (char *)"check", NULL };
+				return commands[i].run(cfg, 1, def, o);
+			}
+			return commands[i].run(cfg, argc, argv, o);
+		}
+	}
+	char *safe = escape_text(name, (size_t)-1, 40, 0);
+	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: check, adopt)\n"), safe);
+	free(safe);
+	return EXIT_USAGE;
+}

@@ -1,3 +1,19 @@
+/* batch.h - the headless front: `upkeep --batch COMMAND ...`. It submits
+ * the same jobs as the console and prints their results as text or JSON
+ * lines; it never prompts. */
 #ifndef UPKEEP_BATCH_H
 #define UPKEEP_BATCH_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+
+struct batch_options {
+	bool json;     /* one JSON object per line on stdout */
+	bool quiet;    /* no progress on stderr */
+};
+
+/* Runs one command (argv[0]) and returns the exit code (upkeep.h). */
+int batch_run(const struct config *cfg, int argc, char **argv, const struct batch_options *o);
+
 #endif

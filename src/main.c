@@ -1,2 +1,159 @@
+/* main.c - parses the command line and hands over to the console, the
+ * batch front or the demo generator. */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "conf.h"
+#include "console.h"
+#include "demo.h"
+#include "i18n.h"
+#include "paths.h"
+#include "source.h"
+#include "upkeep.h"
+#include "worker.h"
+
+static void usage(FILE *out)
+{
+	fputs(_("Usage: upkeep [OPTION]...                 open the console\n"
+		"       upkeep --batch [COMMAND [ARG]...]  run headless (default command: check)\n"
+		"       upkeep --check-config              validate the configuration\n"
+		"       upkeep --demo DIR                  create a self-contained demo in DIR\n"
+		"\n"
+		"Batch commands:\n"
+		"  check [TARGET]...        list releases newer than the installed ones\n"
+		"  adopt TARGET VERSION     record the version of an app installed before upkeep\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE        configuration file (default: $XDG_CONFIG_HOME/upkeep/upkeep.yaml,\n"
+		"                           else /etc/upkeep/upkeep.yaml)\n"
+		"  -b, --batch              run a batch command instead of the console\n"
+		"      --json               batch output as one JSON object per line\n"
+		"  -q, --quiet              no progress or confirmations on stderr/stdout\n"
+		"      --ascii              draw the console with ASCII characters only\n"
+		"      --no-color           no colours (also when NO_COLOR is set)\n"
+		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n"
+		"\n"
+		"Exit status:\n"
+		"  0    success; check: nothing newer\n"
+		"  1    a target or job failed (the others are still reported)\n"
+		"  2    usage or configuration error\n"
+		"  3    the state database or a target is locked by another process\n"
+		"  4    the state database is unusable (damaged, or from a newer upkeep)\n"
+		"  5    adopt: the installed tree differs from the release\n"
+		"  100  check: updates are available\n"), out);
+}
+
+enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO };
+
+struct cli {
+	const char *config;
+	const char *demo_dir;
+	bool batch, check_config;
+	struct batch_options batch_opts;
+	struct console_options console_opts;
+};
+
+static int parse_args(int argc, char **argv, struct cli *cli)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "batch", no_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "ascii", no_argument, NULL, OPT_ASCII },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+		{ "demo", required_argument, NULL, OPT_DEMO },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "c:bqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cli->config = optarg; break;
+		case 'b': cli->batch = true; break;
+		case 'q': cli->batch_opts.quiet = true; break;
+		case OPT_JSON: cli->batch_opts.json = true; break;
+		case OPT_ASCII: cli->console_opts.ascii = true; break;
+		case OPT_NO_COLOR: cli->console_opts.no_color = true; break;
+		case OPT_CHECK_CONFIG: cli->check_config = true; break;
+		case OPT_DEMO: cli->demo_dir = optarg; break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'V': printf("upkeep %s\n", PACKAGE_VERSION); exit(EXIT_OK);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (!cli->batch && optind < argc) {
+		fprintf(stderr, _("upkeep: unexpected argument \"%s\" (batch commands need --batch)\n"),
+			argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	bindtextdomain(PACKAGE, LOCALEDIR);
+	textdomain(PACKAGE);
+	source_global_init();
+
+	struct cli cli = { 0 };
+	if (parse_args(argc, argv, &cli) < 0)
+		return EXIT_USAGE;
+	const char *no_color = getenv("NO_COLOR");
+	if (no_color && *no_color)
+		cli.console_opts.no_color = true;
+
+	struct up_error err = UP_ERROR_INIT;
+	if (cli.demo_dir) {
+		char *config_path = NULL;
+		if (demo_create(cli.demo_dir, &config_path, &err) < 0) {
+			fprintf(stderr, "upkeep: %s\n", err.msg);
+			err_clear(&err);
+			return EXIT_FAILED;
+		}
+		printf(_("Demo created. Open the console with:\n  upkeep --config %s\n"), config_path);
+		free(config_path);
+		return EXIT_OK;
+	}
+
+	char *config_path = cli.config ? xstrdup(cli.config) : paths_default_config();
+	struct config *cfg = NULL;
+	if (config_load(config_path, &cfg, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		err_clear(&err);
+		free(config_path);
+		return EXIT_USAGE;
+	}
+	free(config_path);
+
+	int code;
+	if (cli.check_config) {
+		if (!cli.batch_opts.quiet)
+			printf(_("%s: configuration is valid (%zu target%s)\n"), cfg->file, cfg->n_targets,
+			       cfg->n_targets == 1 ? "" : "s");
+		code = EXIT_OK;
+	} else if (cli.batch) {
+		code = batch_run(cfg, argc - optind, argv + optind, &cli.batch_opts);
+	} else if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fputs(_("upkeep: the console needs a terminal; use --batch for scripts\n"), stderr);
+		code = EXIT_USAGE;
+	} else {
+		code = console_run(cfg, &cli.console_opts);
+	}
+	/* A check thread abandoned after its deadline may still read the
+	 * configuration until the process ends. */
+	if (!worker_abandoned_tasks())
+		config_free(&cfg);
+	return code;
+}

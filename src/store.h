@@ -12,11 +12,13 @@
 #define UPKEEP_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
 
-#define STORE_SCHEMA_VERSION 1
+/* Version 1: targets, releases. Version 2: jobs, job_steps, job_events. */
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -29,6 +31,21 @@ int store_open(const char *state_dir, long long lock_timeout_ms, struct store **
 void store_close(struct store **s);
 /* The raw handle, for tests. */
 struct sqlite3 *store_db(struct store *s);
+/* STATE_DIR/state.db, for messages. */
+const char *store_path(const struct store *s);
+
+/* What this process is doing ("install wiki"), written after the PID into
+ * the lock file while it holds the lock, so that a process that gives up
+ * waiting can say who holds it. NULL clears it. */
+void store_set_lock_note(struct store *s, const char *note);
+
+/* A write transaction of its own (for modules that add tables): takes the
+ * inter-process lock (waiting up to the open's lock_timeout_ms), then BEGIN
+ * IMMEDIATE. Commit checkpoints and releases the lock; rollback releases it.
+ * Writes through store_db() outside such a transaction are not allowed. */
+int store_write_begin(struct store *s, struct up_error *err);
+int store_write_commit(struct store *s, struct up_error *err);
+void store_write_rollback(struct store *s);
 
 struct target_state {
 	char *name;
@@ -49,8 +66,14 @@ void store_target_state_free(struct target_state *ts);
  * (out zeroed with name set), -1 on error. */
 int store_target_get(struct store *s, const char *name, struct target_state *out,
 		     struct up_error *err);
+/* Sets the installed version (now); highest_version is set too when it had
+ * none. The store cannot order versions: callers that know the scheme raise
+ * highest_version with store_target_set_highest(). */
 int store_target_set_installed(struct store *s, const char *name, const char *version,
 			       const char *tag, const char *commit, struct up_error *err);
+int store_target_set_highest(struct store *s, const char *name, const char *version,
+			     struct up_error *err);
+/* error is stored only when !ok. */
 int store_target_record_check(struct store *s, const char *name, long long when, bool ok,
 			      const char *error, struct up_error *err);
 int store_target_record_outcome(struct store *s, const char *name, const char *outcome,
@@ -65,8 +88,11 @@ struct release_seen {
 	char *kind;          /* "major", ... relative to installed at the time */
 	unsigned flags;
 	long long tag_time;  /* tagger or commit time, 0 = unknown */
-	long long first_seen;
+	long long first_seen; /* recording: 0 = now */
 	bool moved;
+	/* Filled by store_releases_list(); ignored by store_releases_record(). */
+	char *first_object;  /* the object id the tag had when first seen */
+	long long last_seen;
 };
 void store_release_seen_free(struct release_seen *r);
 
@@ -80,9 +106,17 @@ int store_releases_list(struct store *s, const char *target, struct release_seen
 /* Jobs and their journal. */
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_OK, JOB_FAILED, JOB_CANCELLED, JOB_ROLLED_BACK };
 const char *store_job_state_name(enum job_state st);
+/* The inverse of store_job_state_name(); false for an unknown name. */
+bool store_job_state_parse(const char *name, enum job_state *out);
+
+/* Job rows carry the pid of the process that runs them. A job left
+ * "running" by a process that no longer exists is left as it is by the
+ * store: recovery (from the job's steps) decides what happened. */
 
 int store_job_create(struct store *s, const char *kind, const char *target, int64_t *id,
 		     struct up_error *err);
+/* Moving to JOB_RUNNING sets `started` (once) and the pid; an end state
+ * (ok, failed, cancelled, rolled back) sets `finished`. */
 int store_job_set_state(struct store *s, int64_t id, enum job_state st, const char *error,
 			struct up_error *err);
 /* Appends a step ("fetch", "snapshot"...), returning its id; steps are
@@ -107,5 +141,30 @@ void store_job_row_free(struct job_row *j);
 /* Newest first, at most limit rows (0 = all). */
 int store_jobs_list(struct store *s, size_t limit, struct job_row **out, size_t *n,
 		    struct up_error *err);
+
+struct job_step_row {
+	int64_t id;
+	int seq;             /* 1, 2, ... in the order the steps began */
+	char *name;
+	enum job_state state; /* JOB_RUNNING, JOB_OK or JOB_FAILED */
+	long long started, finished;
+	char *error;
+};
+void store_job_step_row_free(struct job_step_row *r);
+/* The steps of a job in order. */
+int store_job_steps_list(struct store *s, int64_t job, struct job_step_row **out, size_t *n,
+			 struct up_error *err);
+
+struct job_event_row {
+	int64_t id;
+	long long time;
+	char *level;
+	char *text;
+};
+void store_job_event_row_free(struct job_event_row *e);
+/* The events of a job with id > after (0 = all), oldest first: a console
+ * polls with the last id it has shown to follow another process's job. */
+int store_job_events_list(struct store *s, int64_t job, int64_t after,
+			  struct job_event_row **out, size_t *n, struct up_error *err);
 
 #endif

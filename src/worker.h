@@ -54,6 +54,9 @@ int64_t worker_submit_check(struct worker *w, const char *const *targets, size_t
 			    struct up_error *err);
 /* Requests cooperative cancellation of a job (0 = all jobs). */
 void worker_cancel(struct worker *w, int64_t job_id);
+/* Per-target threads that were abandoned after their deadline and still
+ * run (they read the configuration: do not free it while this is > 0). */
+size_t worker_abandoned_tasks(void);
 /* Number of jobs queued or running. */
 size_t worker_busy(struct worker *w);
 
