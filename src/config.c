@@ -327,3 +327,559 @@ static struct node *tree_parse(struct loader *L, const char *buf, size_t len, bo
 	}
 	return b.root;
 }
+
+/* ------------------------------------------------------------------
+ * Mappings
+ * ------------------------------------------------------------------ */
+
+/* Index of the last key `key` in map (NULL or not a mapping: none), or -1. */
+static long map_index(const struct node *map, const char *key)
+{
+	long found = -1;
+	if (!map || map->kind != NODE_MAP)
+		return -1;
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		if (map->items[i]->kind == NODE_SCALAR && !strcmp(map->items[i]->text, key))
+			found = (long)i;
+	return found;
+}
+
+static const struct node *map_key(const struct node *map, const char *key)
+{
+	long i = map_index(map, key);
+	return i < 0 ? NULL : map->items[i];
+}
+
+static const struct node *map_get(const struct node *map, const char *key)
+{
+	long i = map_index(map, key);
+	return i < 0 ? NULL : map->items[i + 1];
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct node *x = *(const struct node *const *)a;
+	const struct node *y = *(const struct node *const *)b;
+	int c = strcmp(x->text, y->text);
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->column > y->column) - (x->column < y->column);
+}
+
+/* Reports every key given more than once (sorting keeps large maps cheap). */
+static void check_duplicates(struct loader *L, const struct node *map, const char *path,
+			     bool targets)
+{
+	const struct node **keys = xcalloc(map->n / 2 + 1, sizeof(*keys));
+	size_t n = 0, first = 0;
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		if (map->items[i]->kind == NODE_SCALAR)
+			keys[n++] = map->items[i];
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(keys[i]->text, keys[first]->text) != 0) {
+			first = i;
+			continue;
+		}
+		char *q = quote(keys[i]->text);
+		if (targets)
+			loader_error(L, keys[i], "%s: duplicate target %s, first defined at line %d, "
+				     "column %d (expected unique target names)", path, q,
+				     keys[first]->line, keys[first]->column);
+		else
+			loader_error(L, keys[i], "%s: duplicate key %s, first given at line %d, "
+				     "column %d (expected each key once)", path, q,
+				     keys[first]->line, keys[first]->column);
+		free(q);
+	}
+	free(keys);
+}
+
+static char *node_describe(const struct node *n)
+{
+	switch (n->kind) {
+	case NODE_NULL: return xstrdup("no value");
+	case NODE_SEQ: return xstrdup("a list");
+	case NODE_MAP: return xstrdup("a mapping");
+	default: return quote(n->text ? n->text : "");
+	}
+}
+
+static const char *path_show(const char *path)
+{
+	return *path ? path : "top level";
+}
+
+static void type_error(struct loader *L, const struct node *v, const char *path, const char *expect)
+{
+	char *got = node_describe(v);
+	loader_error(L, v, "%s: got %s (expected %s)", path_show(path), got, expect);
+	free(got);
+}
+
+static char *path_join(const char *path, const char *key)
+{
+	return *path ? xasprintf("%s.%s", path, key) : xstrdup(key);
+}
+
+/* ------------------------------------------------------------------
+ * The schema
+ * ------------------------------------------------------------------ */
+
+enum field_type {
+	T_SKIP,       /* read by the caller */
+	T_MAP,        /* aux: struct field[] */
+	T_STR, T_ABSPATH, T_GIT_URL, T_HTTP_URL, T_DURATION, T_SIZE, T_INT, T_BOOL,
+	T_ENUM,       /* aux: struct name_value[]; stored as an int-sized enum */
+	T_BITS,       /* aux: struct name_value[]; list stored as unsigned bits */
+	T_LIST,       /* strings at off, count at off_n */
+	T_PRESERVE,   /* like T_LIST, relative paths */
+	T_WINDOW
+};
+
+enum field_flag {
+	FL_NONEMPTY = 1 << 0,   /* T_STR: "" is an error */
+	FL_KEEP_EMPTY = 1 << 1, /* T_STR: "" is kept (otherwise it unsets) */
+	FL_POSITIVE = 1 << 2,   /* T_DURATION, T_SIZE: 0 is an error */
+	FL_NOT_ROOT = 1 << 3,   /* T_ABSPATH: "/" is an error */
+	FL_FILE_URL = 1 << 4    /* T_HTTP_URL: file:// is accepted too */
+};
+
+struct name_value {
+	const char *name;
+	int value;
+};
+
+struct field {
+	const char *key;
+	enum field_type type;
+	size_t off, off_n;
+	const void *aux;
+	int min, max;
+	unsigned flags;
+};
+
+#define TOFF(m) offsetof(struct target_cfg, m)
+#define F(k, t, m) { .key = (k), .type = (t), .off = TOFF(m) }
+#define FX(k, t, m, ...) { .key = (k), .type = (t), .off = TOFF(m), __VA_ARGS__ }
+#define SECTION(k, tbl) { .key = (k), .type = T_MAP, .aux = (tbl) }
+#define LIST(k, t, m) { .key = (k), .type = (t), .off = TOFF(m), .off_n = TOFF(n_##m) }
+#define END { .key = NULL }
+
+_Static_assert(sizeof(enum version_scheme) == sizeof(int) && sizeof(enum layout) == sizeof(int) &&
+	       sizeof(enum verify_mode) == sizeof(int), "T_ENUM stores enums as int");
+
+static const struct name_value scheme_names[] = {
+	{ "semver", SCHEME_SEMVER }, { "date", SCHEME_DATE }, { "regex", SCHEME_REGEX }, { NULL, 0 }
+};
+static const struct name_value layout_names[] = {
+	{ "plain", LAYOUT_PLAIN }, { "releases", LAYOUT_RELEASES }, { NULL, 0 }
+};
+static const struct name_value verify_names[] = {
+	{ "required", VERIFY_REQUIRED }, { "if-signed", VERIFY_IF_SIGNED }, { "off", VERIFY_OFF },
+	{ NULL, 0 }
+};
+static const struct name_value auto_names[] = {
+	{ "major", AUTO_MAJOR }, { "minor", AUTO_MINOR }, { "patch", AUTO_PATCH },
+	{ "pre-release", AUTO_PRERELEASE }, { "security", AUTO_SECURITY },
+	{ "hotfix", AUTO_HOTFIX }, { NULL, 0 }
+};
+static const struct name_value event_names[] = {
+	{ "success", NOTIFY_SUCCESS }, { "failure", NOTIFY_FAILURE },
+	{ "rollback", NOTIFY_ROLLBACK }, { "security", NOTIFY_SECURITY },
+	{ "backup_failure", NOTIFY_BACKUP_FAILURE }, { NULL, 0 }
+};
+
+#define RETAIN_MAX 100000
+static const struct field retention_fields[] = {
+	FX("keep_last", T_INT, retention.keep_last, .max = RETAIN_MAX),
+	FX("keep_hourly", T_INT, retention.keep_hourly, .max = RETAIN_MAX),
+	FX("keep_daily", T_INT, retention.keep_daily, .max = RETAIN_MAX),
+	FX("keep_weekly", T_INT, retention.keep_weekly, .max = RETAIN_MAX),
+	FX("keep_monthly", T_INT, retention.keep_monthly, .max = RETAIN_MAX),
+	FX("keep_yearly", T_INT, retention.keep_yearly, .max = RETAIN_MAX),
+	END
+};
+static const struct field policy_fields[] = {
+	FX("auto_install", T_BITS, policy.auto_install, .aux = auto_names),
+	F("window", T_WINDOW, policy.window),
+	END
+};
+static const struct field verify_fields[] = {
+	FX("signatures", T_ENUM, verify.signatures, .aux = verify_names),
+	F("allowed_signers", T_ABSPATH, verify.allowed_signers),
+	F("keyring", T_ABSPATH, verify.keyring),
+	END
+};
+static const struct field backup_fields[] = {
+	F("before_install", T_BOOL, backup.before_install),
+	F("every", T_DURATION, backup.every_ms),
+	FX("compression", T_INT, backup.compression, .min = 1, .max = 19),
+	END
+};
+#define HEALTH_COMMON \
+	FX("timeout", T_DURATION, health.timeout_ms, .flags = FL_POSITIVE), \
+	FX("retries", T_INT, health.retries, .max = 100), \
+	FX("interval", T_DURATION, health.interval_ms, .flags = FL_POSITIVE)
+static const struct field health_default_fields[] = { HEALTH_COMMON, END };
+static const struct field health_fields[] = {
+	F("command", T_STR, health.command),
+	F("url", T_HTTP_URL, health.url),
+	FX("expect", T_INT, health.expect_status, .min = 100, .max = 599),
+	F("body", T_STR, health.expect_body),
+	HEALTH_COMMON,
+	END
+};
+static const struct field flags_fields[] = {
+	{ .key = "security", .type = T_LIST, .off = TOFF(flags.security), .off_n = TOFF(flags.n_security) },
+	{ .key = "hotfix", .type = T_LIST, .off = TOFF(flags.hotfix), .off_n = TOFF(flags.n_hotfix) },
+	END
+};
+static const struct field limits_fields[] = {
+	FX("fetch_size", T_SIZE, limits.fetch_bytes, .flags = FL_POSITIVE),
+	FX("fetch_time", T_DURATION, limits.fetch_ms, .flags = FL_POSITIVE),
+	FX("timeout", T_DURATION, limits.timeout_ms, .flags = FL_POSITIVE),
+	END
+};
+static const struct field webhook_fields[] = {
+	F("url", T_HTTP_URL, notify.webhook.url),
+	F("secret", T_STR, notify.webhook.secret),
+	FX("timeout", T_DURATION, notify.webhook.timeout_ms, .flags = FL_POSITIVE),
+	END
+};
+static const struct field mail_fields[] = {
+	FX("to", T_STR, notify.mail.to, .flags = FL_NONEMPTY),
+	FX("sendmail", T_STR, notify.mail.sendmail, .flags = FL_NONEMPTY),
+	END
+};
+static const struct field notify_fields[] = {
+	SECTION("webhook", webhook_fields),
+	SECTION("mail", mail_fields),
+	FX("on", T_BITS, notify.on, .aux = event_names),
+	END
+};
+static const struct field hooks_fields[] = {
+	F("pre_install", T_STR, hooks.pre_install),
+	F("post_install", T_STR, hooks.post_install),
+	F("pre_restore", T_STR, hooks.pre_restore),
+	F("post_restore", T_STR, hooks.post_restore),
+	END
+};
+static const struct field asset_fields[] = {
+	FX("url", T_HTTP_URL, source.asset.url, .flags = FL_FILE_URL),
+	FX("checksums", T_STR, source.asset.checksums, .flags = FL_NONEMPTY),
+	FX("pin", T_STR, source.asset.pin, .flags = FL_NONEMPTY),
+	END
+};
+static const struct field source_fields[] = {
+	F("git", T_GIT_URL, source.git),
+	FX("scheme", T_ENUM, source.scheme, .aux = scheme_names),
+	FX("tags", T_STR, source.tags, .flags = FL_NONEMPTY),
+	FX("prefix", T_STR, source.prefix, .flags = FL_KEEP_EMPTY),
+	FX("regex", T_STR, source.regex, .flags = FL_NONEMPTY),
+	SECTION("asset", asset_fields),
+	END
+};
+static const struct field defaults_fields[] = {
+	FX("timeout", T_DURATION, limits.timeout_ms, .flags = FL_POSITIVE),
+	FX("channel", T_STR, channel, .flags = FL_NONEMPTY),
+	SECTION("retention", retention_fields),
+	SECTION("policy", policy_fields),
+	SECTION("verify", verify_fields),
+	SECTION("backup", backup_fields),
+	SECTION("health", health_default_fields),
+	SECTION("flags", flags_fields),
+	SECTION("limits", limits_fields),
+	END
+};
+static const struct field target_fields[] = {
+	SECTION("source", source_fields),
+	FX("path", T_ABSPATH, path, .flags = FL_NOT_ROOT),
+	FX("layout", T_ENUM, layout, .aux = layout_names),
+	FX("keep_releases", T_INT, keep_releases, .min = 1, .max = 1000),
+	FX("channel", T_STR, channel, .flags = FL_NONEMPTY),
+	LIST("preserve", T_PRESERVE, preserve),
+	SECTION("hooks", hooks_fields),
+	SECTION("health", health_fields),
+	SECTION("policy", policy_fields),
+	SECTION("verify", verify_fields),
+	SECTION("retention", retention_fields),
+	SECTION("backup", backup_fields),
+	SECTION("flags", flags_fields),
+	SECTION("limits", limits_fields),
+	SECTION("notify", notify_fields),
+	END
+};
+/* The top level applies to struct config, not struct target_cfg. */
+static const struct field top_fields[] = {
+	{ .key = "state_dir", .type = T_ABSPATH, .off = offsetof(struct config, state_dir) },
+	{ .key = "cache_dir", .type = T_ABSPATH, .off = offsetof(struct config, cache_dir) },
+	{ .key = "defaults", .type = T_SKIP },
+	{ .key = "notify", .type = T_SKIP },
+	{ .key = "targets", .type = T_SKIP },
+	END
+};
+
+static char *names_list(const struct name_value *names)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; names[i].name; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", names[i].name);
+	return strbuf_detach(&sb);
+}
+
+static char *keys_list(const struct field *fields)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; fields[i].key; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", fields[i].key);
+	return strbuf_detach(&sb);
+}
+
+/* What a field takes, for "(expected ...)". */
+static char *field_expect(const struct field *f)
+{
+	char *names, *s;
+	switch (f->type) {
+	case T_ABSPATH: return xstrdup("an absolute path");
+	case T_GIT_URL:
+		return xstrdup("a repository: file://, http://, https://, ssh://, git:// URL, "
+			       "user@host:path or a directory path");
+	case T_HTTP_URL:
+		return xstrdup(f->flags & FL_FILE_URL ? "an http://, https:// or file:// URL"
+			       : "an http:// or https:// URL");
+	case T_DURATION:
+		return xasprintf("a %sduration such as 30s, 5m, 2h or 1d",
+				 f->flags & FL_POSITIVE ? "non-zero " : "");
+	case T_SIZE:
+		return xasprintf("a %ssize such as 512k, 100M or 2G",
+				 f->flags & FL_POSITIVE ? "non-zero " : "");
+	case T_INT: return xasprintf("an integer from %d to %d", f->min, f->max);
+	case T_BOOL: return xstrdup("true, false, yes or no");
+	case T_ENUM:
+	case T_BITS:
+		names = names_list(f->aux);
+		s = xasprintf(f->type == T_ENUM ? "one of: %s" : "a list of: %s", names);
+		free(names);
+		return s;
+	case T_LIST: return xstrdup("a list of strings");
+	case T_PRESERVE: return xstrdup("a list of paths relative to the target directory");
+	case T_WINDOW:
+		return xstrdup("DAYS HH:MM-HH:MM such as \"Sun 02:00-04:00\", "
+			       "\"daily 01:00-05:00\" or \"Mon,Wed 22:00-02:00\", or \"any\"");
+	case T_MAP: return xstrdup("a mapping");
+	default: return xstrdup(f->flags & FL_NONEMPTY ? "a non-empty string" : "a string");
+	}
+}
+
+/* ------------------------------------------------------------------
+ * Values
+ * ------------------------------------------------------------------ */
+
+static void set_string(void *dst, char *owned)
+{
+	char **p = dst;
+	free(*p);
+	*p = owned;
+}
+
+static bool parse_int(const char *s, long long *out)
+{
+	const char *d = *s == '-' ? s + 1 : s;
+	if (!isdigit((unsigned char)*d))
+		return false;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes"))
+		return *out = true, true;
+	if (!strcasecmp(s, "false") || !strcasecmp(s, "no"))
+		return *out = false, true;
+	return false;
+}
+
+static int name_lookup(const struct name_value *names, const char *s)
+{
+	for (size_t i = 0; names[i].name; i++)
+		if (!strcmp(names[i].name, s))
+			return (int)i;
+	return -1;
+}
+
+static bool window_day(const char *s, size_t avail)
+{
+	static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+	if (avail < 3)
+		return false;
+	for (size_t i = 0; i < 7; i++)
+		if (!strncasecmp(s, days[i], 3))
+			return true;
+	return false;
+}
+
+/* "daily" or a comma-separated list of days and day ranges (Mon-Fri). */
+static bool window_days(const char *s, size_t len)
+{
+	if (len == 5 && !strncasecmp(s, "daily", 5))
+		return true;
+	size_t i = 0;
+	while (i < len) {
+		if (!window_day(s + i, len - i))
+			return false;
+		i += 3;
+		if (i < len && s[i] == '-') {
+			if (!window_day(s + i + 1, len - i - 1))
+				return false;
+			i += 4;
+		}
+		if (i == len)
+			return true;
+		if (s[i] != ',' || ++i == len)
+			return false;
+	}
+	return false;
+}
+
+/* "HH:MM" at s (5 bytes known to be there) in minutes; 24:00 is allowed. */
+static bool window_time(const char *s, int *minutes)
+{
+	for (int i = 0; i < 5; i++)
+		if (i == 2 ? s[i] != ':' : !isdigit((unsigned char)s[i]))
+			return false;
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (m > 59 || h > 24 || (h == 24 && m != 0))
+		return false;
+	*minutes = h * 60 + m;
+	return true;
+}
+
+static bool window_valid(const char *s)
+{
+	const char *sp = strchr(s, ' ');
+	if (!sp || !window_days(s, (size_t)(sp - s)))
+		return false;
+	while (*sp == ' ')
+		sp++;
+	int from, to;
+	if (strlen(sp) != 11 || sp[5] != '-' || !window_time(sp, &from) || !window_time(sp + 6, &to))
+		return false;
+	return from != to && from != 24 * 60;
+}
+
+static char *abspath_value(struct loader *L, const struct field *f, const struct node *v,
+			   const char *path, const char *expect)
+{
+	const char *s = v->text;
+	char *q = quote(s);
+	char *out = NULL;
+	size_t len = strlen(s);
+	while (len > 1 && s[len - 1] == '/')
+		len--;
+	if (s[0] != '/')
+		loader_error(L, v, "%s: %s is a relative path (expected an absolute path starting "
+			     "with /)", path, q);
+	else if ((f->flags & FL_NOT_ROOT) && len == 1)
+		loader_error(L, v, "%s: %s is the root directory (expected an application's own "
+			     "directory)", path, q);
+	else
+		out = xstrndup(s, len);
+	free(q);
+	return out;
+}
+
+/* "scheme://..." with an allowed scheme; *scheme_len is set when s has one. */
+static bool url_scheme_allowed(const char *s, const char *const *allowed, size_t *scheme_len)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+	*scheme_len = 0;
+	if (n == 0 || strncmp(s + n, "://", 3) != 0)
+		return false;
+	*scheme_len = n;
+	for (size_t i = 0; allowed[i]; i++)
+		if (strlen(allowed[i]) == n && !strncasecmp(s, allowed[i], n))
+			return true;
+	return false;
+}
+
+static char *http_url_value(struct loader *L, const struct field *f, const struct node *v,
+			    const char *path, const char *expect)
+{
+	static const char *const web[] = { "http", "https", NULL };
+	static const char *const web_file[] = { "http", "https", "file", NULL };
+	size_t n;
+	const char *s = v->text;
+	if (url_scheme_allowed(s, f->flags & FL_FILE_URL ? web_file : web, &n) && s[n + 3])
+		return xstrdup(s);
+	if (n)
+		loader_error(L, v, "%s: unsupported URL scheme \"%.*s://\" (expected %s)", path,
+			     (int)n, s, expect);
+	else {
+		char *q = quote(s);
+		loader_error(L, v, "%s: %s is not a URL (expected %s)", path, q, expect);
+		free(q);
+	}
+	return NULL;
+}
+
+/* `[user@]host:path`, as git and scp read it. */
+static bool git_scp_like(const char *s, const char *colon)
+{
+	const char *at = memchr(s, '@', (size_t)(colon - s));
+	const char *host = at ? at + 1 : s;
+	size_t n = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_[]");
+	/* "https:/host/repo" is a mistyped URL, not a host called https. */
+	static const char *const schemes[] = { "file", "http", "https", "ssh", "git", "ftp", NULL };
+	for (size_t i = 0; !at && schemes[i]; i++)
+		if (strlen(schemes[i]) == n && !strncasecmp(host, schemes[i], n))
+			return false;
+	return (!at || at > s) && n > 0 && host + n == colon && colon[1] != '\0';
+}
+
+/* A source repository: an allowed URL, scp-like, or a path that is made
+ * absolute against the configuration file's directory. */
+static char *git_url_value(struct loader *L, const struct node *v, const char *path,
+			   const char *expect)
+{
+	static const char *const allowed[] = { "file", "http", "https", "ssh", "git", NULL };
+	const char *s = v->text, *colon = strchr(s, ':'), *slash = strchr(s, '/');
+	size_t n;
+	if (url_scheme_allowed(s, allowed, &n)) {
+		if (!s[n + 3] || (!strncasecmp(s, "file", 4) && s[n + 3] != '/')) {
+			loader_error(L, v, "%s: the URL has no %s (expected %s)", path,
+				     s[n + 3] ? "absolute path (file:///path)" : "host or path", expect);
+			return NULL;
+		}
+		return xstrdup(s);
+	}
+	if (n) {
+		loader_error(L, v, "%s: unsupported URL scheme \"%.*s://\" (expected %s)", path,
+			     (int)n, s, expect);
+		return NULL;
+	}
+	char *q = quote(s);
+	char *out = NULL;
+	if (!*s || *s == '~')
+		loader_error(L, v, "%s: %s is not a repository (%s; ~ is not expanded)", path, q,
+			     *s ? "expected an absolute path" : "expected a URL or path");
+	else if (colon && (!slash || colon < slash) && !git_scp_like(s, colon))
+		loader_error(L, v, "%s: %s is not a valid URL (expected %s)", path, q, expect);
+	else if (*s == '/' || colon && (!slash || colon < slash))
+		out = xstrdup(s);
+	else {
+		while (s[0] == '.' && s[1] == '/')
+			s += 2;
+		out = xasprintf("%s/%s", L->dir, s);
+	}
+	free(q);
+	return out;
+}

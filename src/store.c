@@ -121,20 +121,21 @@ static int store_fail_corrupt(struct store *s, struct up_error *err, const char 
 static int store_fail(struct store *s, struct up_error *err, int rc, const char *what)
 {
 	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	enum up_status status = UP_ERR_STATE;
 	switch (rc & 0xff) {
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		return store_fail_corrupt(s, err, msg);
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return err_set(err, UP_ERR_STATE_LOCKED, _("state database %s: %s: %s"),
-			       s->db_path, what, msg);
+		status = UP_ERR_STATE_LOCKED;
+		break;
 	case SQLITE_FULL:
 	case SQLITE_IOERR:
-		return err_set(err, UP_ERR_IO, _("state database %s: %s: %s"), s->db_path, what, msg);
-	default:
-		return err_set(err, UP_ERR_STATE, _("state database %s: %s: %s"), s->db_path, what, msg);
+		status = UP_ERR_IO;
+		break;
 	}
+	return err_set(err, status, _("state database %s: %s: %s"), s->db_path, what, msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -160,42 +161,26 @@ static void store_lock_stamp(struct store *s)
 	free(text);
 }
 
-/* Reads the holder's PID and note from the lock file; pid 0 if unreadable. */
-static void store_lock_holder(struct store *s, long *pid, char *note, size_t note_size)
-{
-	char buf[256];
-	ssize_t n = pread(s->lock_fd, buf, sizeof(buf) - 1, 0);
-	*pid = 0;
-	note[0] = '\0';
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	char *end;
-	errno = 0;
-	long v = strtol(buf, &end, 10);
-	if (errno || end == buf || *end != '\n' || v <= 0)
-		return;
-	*pid = v;
-	/* The note is shown to the user: printable ASCII only. */
-	size_t j = 0;
-	for (const char *p = end + 1; *p && *p != '\n' && j + 1 < note_size; p++)
-		note[j++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-	note[j] = '\0';
-}
-
+/* Names the holder of the lock from what it wrote into the lock file. */
 static int store_fail_locked(struct store *s, struct up_error *err)
 {
-	long pid;
-	char note[128];
-	store_lock_holder(s, &pid, note, sizeof(note));
-	if (pid == 0)
+	char buf[256], note[128] = "";
+	long pid = 0;
+	int off = 0;
+	ssize_t n = pread(s->lock_fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	if (sscanf(buf, "%ld%n", &pid, &off) != 1 || pid <= 0 || buf[off] != '\n')
 		return err_set(err, UP_ERR_STATE_LOCKED,
 			       _("state database %s is locked by another process (gave up after %lld ms)"),
 			       s->db_path, s->lock_timeout_ms);
+	/* The note is shown to the user: printable ASCII only. */
+	size_t j = 0;
+	for (const char *p = buf + off + 1; *p && *p != '\n' && j + 1 < sizeof(note); p++)
+		note[j++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+	note[j] = '\0';
 	return err_set(err, UP_ERR_STATE_LOCKED,
 		       _("state database %s is locked by PID %ld%s%s%s (gave up after %lld ms)"),
-		       s->db_path, pid, note[0] ? " (" : "", note, note[0] ? ")" : "",
-		       s->lock_timeout_ms);
+		       s->db_path, pid, j ? " (" : "", note, j ? ")" : "", s->lock_timeout_ms);
 }
 
 /* Takes the exclusive lock, waiting up to lock_timeout_ms. Nests. */
@@ -928,19 +913,21 @@ static enum job_state store_col_state(sqlite3_stmt *st, int col)
 										    : JOB_FAILED;
 }
 
+static int store_no_job(struct store *s, struct up_error *err, const char *what, int64_t id)
+{
+	return err_set(err, UP_ERR_NOT_FOUND, _("state database %s: no %s %lld"), s->db_path,
+		       what, (long long)id);
+}
+
 int store_job_create(struct store *s, const char *kind, const char *target, int64_t *id,
 		     struct up_error *err)
 {
-	if (store_write_begin(s, err) < 0)
+	if (store_write(s, err, "INSERT INTO jobs (kind, target, state, pid, created)"
+			" VALUES (?, ?, ?, ?, ?)", "sssiI", kind, target,
+			store_job_state_name(JOB_QUEUED), (int)getpid(), util_now()) < 0)
 		return -1;
-	if (store_run(s, err, "INSERT INTO jobs (kind, target, state, pid, created)"
-		      " VALUES (?, ?, ?, ?, ?)", "sssiI", kind, target,
-		      store_job_state_name(JOB_QUEUED), (int)getpid(), util_now()) < 0) {
-		store_write_rollback(s);
-		return -1;
-	}
 	*id = (int64_t)sqlite3_last_insert_rowid(s->db);
-	return store_write_commit(s, err);
+	return 0;
 }
 
 int store_job_set_state(struct store *s, int64_t id, enum job_state st, const char *error,
@@ -957,32 +944,21 @@ int store_job_set_state(struct store *s, int64_t id, enum job_state st, const ch
 				  " WHERE id = ?1",
 				  "IssiIi", (long long)id, store_job_state_name(st), error,
 				  (int)getpid(), util_now(), done ? 1 : 0);
-	if (changes == 0)
-		return err_set(err, UP_ERR_NOT_FOUND, _("state database %s: no job %lld"),
-			       s->db_path, (long long)id);
-	return changes < 0 ? -1 : 0;
+	return changes == 0 ? store_no_job(s, err, "job", id) : changes < 0 ? -1 : 0;
 }
 
 int store_job_step_begin(struct store *s, int64_t job, const char *name, int64_t *step,
 			 struct up_error *err)
 {
-	if (store_write_begin(s, err) < 0)
-		return -1;
-	int changes = store_run(s, err,
-				"INSERT INTO job_steps (job_id, seq, name, state, started)"
-				" SELECT id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_steps"
-				" WHERE job_id = ?1), ?2, ?3, ?4 FROM jobs WHERE id = ?1",
-				"IssI", (long long)job, name, store_job_state_name(JOB_RUNNING),
-				util_now());
-	if (changes <= 0) {
-		store_write_rollback(s);
-		if (changes == 0)
-			err_set(err, UP_ERR_NOT_FOUND, _("state database %s: no job %lld"),
-				s->db_path, (long long)job);
-		return -1;
-	}
-	*step = (int64_t)sqlite3_last_insert_rowid(s->db);
-	return store_write_commit(s, err);
+	int changes = store_write(s, err,
+				  "INSERT INTO job_steps (job_id, seq, name, state, started)"
+				  " SELECT id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_steps"
+				  " WHERE job_id = ?1), ?2, ?3, ?4 FROM jobs WHERE id = ?1",
+				  "IssI", (long long)job, name, store_job_state_name(JOB_RUNNING),
+				  util_now());
+	if (changes == 1)
+		*step = (int64_t)sqlite3_last_insert_rowid(s->db);
+	return changes == 0 ? store_no_job(s, err, "job", job) : changes < 0 ? -1 : 0;
 }
 
 int store_job_step_end(struct store *s, int64_t step, bool ok, const char *error,
@@ -993,10 +969,7 @@ int store_job_step_end(struct store *s, int64_t step, bool ok, const char *error
 				  " WHERE id = ?1",
 				  "IsIs", (long long)step, store_job_state_name(ok ? JOB_OK : JOB_FAILED),
 				  util_now(), error);
-	if (changes == 0)
-		return err_set(err, UP_ERR_NOT_FOUND, _("state database %s: no job step %lld"),
-			       s->db_path, (long long)step);
-	return changes < 0 ? -1 : 0;
+	return changes == 0 ? store_no_job(s, err, "job step", step) : changes < 0 ? -1 : 0;
 }
 
 int store_job_event(struct store *s, int64_t job, const char *level, const char *text,
@@ -1007,10 +980,7 @@ int store_job_event(struct store *s, int64_t job, const char *level, const char 
 				  " SELECT id, ?2, ?3, ?4 FROM jobs WHERE id = ?1",
 				  "IIss", (long long)job, util_now(), level ? level : "info",
 				  text ? text : "");
-	if (changes == 0)
-		return err_set(err, UP_ERR_NOT_FOUND, _("state database %s: no job %lld"),
-			       s->db_path, (long long)job);
-	return changes < 0 ? -1 : 0;
+	return changes == 0 ? store_no_job(s, err, "job", job) : changes < 0 ? -1 : 0;
 }
 
 void store_job_row_free(struct job_row *j)
@@ -1054,88 +1024,6 @@ int store_jobs_list(struct store *s, size_t limit, struct job_row **out, size_t 
 			    limit && limit <= LLONG_MAX ? (long long)limit : -1LL);
 	if (rc == 0)
 		rc = store_collect(s, err, st, sizeof(**out), store_fill_job, store_drop_job,
-				   &items, n);
-	*out = items;
-	return rc;
-}
-
-void store_job_step_row_free(struct job_step_row *r)
-{
-	if (!r)
-		return;
-	free(r->name);
-	free(r->error);
-	memset(r, 0, sizeof(*r));
-}
-
-static void store_fill_step(sqlite3_stmt *st, void *p)
-{
-	struct job_step_row *r = p;
-	r->id = (int64_t)sqlite3_column_int64(st, 0);
-	r->seq = sqlite3_column_int(st, 1);
-	r->name = store_col_text(st, 2);
-	r->state = store_col_state(st, 3);
-	r->started = sqlite3_column_int64(st, 4);
-	r->finished = sqlite3_column_int64(st, 5);
-	r->error = store_col_text(st, 6);
-}
-
-static void store_drop_step(void *p)
-{
-	store_job_step_row_free(p);
-}
-
-int store_job_steps_list(struct store *s, int64_t job, struct job_step_row **out, size_t *n,
-			 struct up_error *err)
-{
-	sqlite3_stmt *st;
-	void *items = NULL;
-	*n = 0;
-	int rc = store_stmt(s, err, &st,
-			    "SELECT id, seq, name, state, started, finished, error FROM job_steps"
-			    " WHERE job_id = ? ORDER BY seq", "I", (long long)job);
-	if (rc == 0)
-		rc = store_collect(s, err, st, sizeof(**out), store_fill_step, store_drop_step,
-				   &items, n);
-	*out = items;
-	return rc;
-}
-
-void store_job_event_row_free(struct job_event_row *e)
-{
-	if (!e)
-		return;
-	free(e->level);
-	free(e->text);
-	memset(e, 0, sizeof(*e));
-}
-
-static void store_fill_event(sqlite3_stmt *st, void *p)
-{
-	struct job_event_row *e = p;
-	e->id = (int64_t)sqlite3_column_int64(st, 0);
-	e->time = sqlite3_column_int64(st, 1);
-	e->level = store_col_text(st, 2);
-	e->text = store_col_text(st, 3);
-}
-
-static void store_drop_event(void *p)
-{
-	store_job_event_row_free(p);
-}
-
-int store_job_events_list(struct store *s, int64_t job, int64_t after, struct job_event_row **out,
-			  size_t *n, struct up_error *err)
-{
-	sqlite3_stmt *st;
-	void *items = NULL;
-	*n = 0;
-	int rc = store_stmt(s, err, &st,
-			    "SELECT id, time, level, text FROM job_events"
-			    " WHERE job_id = ? AND id > ? ORDER BY id", "II",
-			    (long long)job, (long long)after);
-	if (rc == 0)
-		rc = store_collect(s, err, st, sizeof(**out), store_fill_event, store_drop_event,
 				   &items, n);
 	*out = items;
 	return rc;

@@ -142,29 +142,4 @@ void store_job_row_free(struct job_row *j);
 int store_jobs_list(struct store *s, size_t limit, struct job_row **out, size_t *n,
 		    struct up_error *err);
 
-struct job_step_row {
-	int64_t id;
-	int seq;             /* 1, 2, ... in the order the steps began */
-	char *name;
-	enum job_state state; /* JOB_RUNNING, JOB_OK or JOB_FAILED */
-	long long started, finished;
-	char *error;
-};
-void store_job_step_row_free(struct job_step_row *r);
-/* The steps of a job in order. */
-int store_job_steps_list(struct store *s, int64_t job, struct job_step_row **out, size_t *n,
-			 struct up_error *err);
-
-struct job_event_row {
-	int64_t id;
-	long long time;
-	char *level;
-	char *text;
-};
-void store_job_event_row_free(struct job_event_row *e);
-/* The events of a job with id > after (0 = all), oldest first: a console
- * polls with the last id it has shown to follow another process's job. */
-int store_job_events_list(struct store *s, int64_t job, int64_t after,
-			  struct job_event_row **out, size_t *n, struct up_error *err);
-
 #endif

@@ -23,7 +23,8 @@
 #   config     config_new FILE [STATE CACHE] | config_target FILE NAME URL PATH
 #              [CHANNEL [SCHEME [EXTRA_YAML_LINES]]]
 #   http       http_start ROOT : lighttpd + git http-backend on 127.0.0.1,
-#              sets $HTTP_URL (http://127.0.0.1:PORT/git); stopped on exit.
+#              sets $HTTP_URL (http://127.0.0.1:PORT/git), $HTTP_PID and
+#              $HTTP_ACCESS_LOG; stopped on exit.
 #              http_require : skip the whole script when lighttpd is missing.
 #   misc       has_raw_controls FILE : true if FILE holds C0 controls other
 #              than \n and \t (ESC, BEL...), DEL or C1 (0x80-0x9f as UTF-8)
@@ -347,7 +348,8 @@ _port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # http_start ROOT : serves the repositories under ROOT at
 # http://127.0.0.1:PORT/git/NAME through git http-backend (lighttpd in the
 # foreground as a background job of this shell, killed on exit). Sets
-# HTTP_URL, HTTP_PORT, HTTP_PID.
+# HTTP_URL, HTTP_PORT, HTTP_PID, HTTP_ACCESS_LOG (lighttpd's access log: one
+# line per request with the User-Agent).
 http_start() {
 	local root=$1 dir=$T/lighttpd try port i
 	http_require
@@ -356,7 +358,8 @@ http_start() {
 		port=$(( 20000 + (RANDOM * 32768 + RANDOM + $$) % 40000 ))
 		_port_in_use "$port" && continue
 		cat > "$dir/lighttpd.conf" <<EOF
-server.modules = ( "mod_alias", "mod_setenv", "mod_cgi" )
+server.modules = ( "mod_alias", "mod_setenv", "mod_cgi", "mod_accesslog" )
+accesslog.filename = "$dir/access.log"
 server.document-root = "$dir/www"
 server.bind = "127.0.0.1"
 server.port = $port
@@ -383,6 +386,7 @@ EOF
 			if _port_in_use "$port"; then
 				HTTP_PORT=$port
 				HTTP_URL=http://127.0.0.1:$port/git
+				HTTP_ACCESS_LOG=$dir/access.log
 				return 0
 			fi
 			sleep 0.05

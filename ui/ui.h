@@ -1,0 +1,87 @@
+/* ui.h - the console's state, shared by the loop, the panes, the action
+ * table and the overlays. Curses-free: drawing lives in draw.h and pane.h. */
+#ifndef UPKEEP_UI_H
+#define UPKEEP_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "console.h"
+#include "model.h"
+
+struct store;
+struct worker;
+
+enum ui_pane { PANE_UPDATES, PANE_PROGRESS, PANE_BACKUPS, PANE_HISTORY, PANE_COUNT };
+
+/* Where an action applies: one bit per pane, one for the help overlay. */
+enum ui_context {
+	CTX_UPDATES = 1 << PANE_UPDATES,
+	CTX_PROGRESS = 1 << PANE_PROGRESS,
+	CTX_BACKUPS = 1 << PANE_BACKUPS,
+	CTX_HISTORY = 1 << PANE_HISTORY,
+	CTX_HELP = 1 << PANE_COUNT,
+	CTX_PANES = CTX_UPDATES | CTX_PROGRESS | CTX_BACKUPS | CTX_HISTORY,
+	CTX_LISTS = CTX_UPDATES | CTX_PROGRESS | CTX_HISTORY
+};
+
+/* Parts of the screen to draw again in this turn of the loop. */
+enum ui_dirty {
+	DIRTY_TABS = 1 << 0,
+	DIRTY_BODY = 1 << 1,
+	DIRTY_STATUS = 1 << 2,
+	DIRTY_OVERLAY = 1 << 3,
+	DIRTY_CLEAR = 1 << 4,   /* everything, from a blank screen (resize, ^L) */
+	DIRTY_ALL = (1 << 5) - 1
+};
+
+/* Selection in a pane's list; `page` is the number of visible rows, set
+ * when the pane draws. */
+struct pane_state {
+	size_t sel, top;
+	int page;
+};
+
+struct ui {
+	const struct config *cfg;
+	struct console_options opts;
+	struct model model;
+	struct worker *worker;       /* NULL when it could not start */
+	struct store *store;         /* read side; NULL when it could not open */
+	enum ui_pane pane;
+	struct pane_state ps[PANE_COUNT];
+	bool help_open;
+	size_t help_top;             /* first line of the help shown */
+	int help_page;               /* help lines visible */
+	size_t help_lines;           /* help lines in all */
+	unsigned dirty;              /* enum ui_dirty */
+	char *message;               /* one-line status message, or NULL */
+	bool message_error;
+};
+
+enum ui_context ui_context(const struct ui *ui);
+
+/* A status-line message, shown until the next key. */
+void ui_message(struct ui *ui, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ui_message_clear(struct ui *ui);
+
+void ui_switch_pane(struct ui *ui, enum ui_pane p);
+/* Rows of the current pane's list. */
+size_t ui_pane_count(const struct ui *ui);
+/* Moves the current pane's selection (or scrolls the help) by delta rows;
+ * to_end: 1 = last row, -1 = first row, 0 = by delta. */
+void ui_move(struct ui *ui, long delta, int to_end);
+/* Keeps sel inside count and on screen in `visible` rows. */
+void ui_list_clamp(struct pane_state *ps, size_t count, int visible);
+
+/* The selected target row, or NULL. */
+struct target_row *ui_selected_target(const struct ui *ui);
+/* Submits a check of one target row, or of all with (size_t)-1. Reports in
+ * the status line. Returns 0 or -1. */
+int ui_submit_check(struct ui *ui, size_t row);
+/* Re-reads the history if a job finished since and the pane shows it. */
+void ui_refresh_history(struct ui *ui);
+
+#endif
