@@ -140,6 +140,7 @@ static void collect_results(struct worker *w, const struct config *cfg,
 					if (strcmp(cfg->targets[i].name, ev.result->target) == 0 && !results[i]) {
 						results[i] = ev.result;
 						ev.result = NULL;
+						break;
 					}
 			} else if (ev.type == EV_JOB_PROGRESS && progress) {
 				fprintf(stderr, "\rchecking: %lld/%lld", ev.done, ev.total);

@@ -124,8 +124,9 @@ static int write_tree(git_repository *repo, const struct file_set *fs, git_oid *
 		memset(&e, 0, sizeof(e));
 		e.path = fs->files[i].path;
 		e.mode = fs->files[i].mode;
-		if (git_index_add_from_buffer(idx, &e, fs->files[i].content,
-					      strlen(fs->files[i].content)) < 0) {
+		if (git_blob_create_from_buffer(&e.id, repo, fs->files[i].content,
+						strlen(fs->files[i].content)) < 0 ||
+		    git_index_add(idx, &e) < 0) {
 			git_index_free(idx);
 			return git_err(err, "add file");
 		}
