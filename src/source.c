@@ -170,6 +170,24 @@ static int net_fail(struct up_error *err, struct net_state *st, int rc, const ch
 
 /* ---- ls-remote ---- */
 
+/* libgit2 calls a missing local repository an "unsupported URL protocol":
+ * say what is really wrong. */
+static int check_local_repository(const char *url, struct up_error *err)
+{
+	const char *path = NULL;
+	if (url[0] == '/')
+		path = url;
+	else if (strncmp(url, "file://", 7) == 0)
+		path = url + 7;
+	struct stat st;
+	if (!path || stat(path, &st) == 0)
+		return 0;
+	char *safe = escape_text(url, (size_t)-1, 200, 0);
+	err_set(err, UP_ERR_SOURCE, "%s: repository not found: %s", safe, strerror(errno));
+	free(safe);
+	return -1;
+}
+
 int source_ls_tags(const char *url, const struct source_limits *lim, struct tag_list *out,
 		   struct up_error *err)
 {
@@ -180,6 +198,8 @@ int source_ls_tags(const char *url, const struct source_limits *lim, struct tag_
 	git_remote_callbacks cb;
 	init_callbacks(&cb, &st);
 
+	if (check_local_repository(url, err) < 0)
+		return -1;
 	int rc = git_remote_create_detached(&remote, url);
 	if (rc < 0)
 		return git_fail(err, UP_ERR_SOURCE, rc, "invalid remote", url);

@@ -267,6 +267,7 @@ static void run_check(struct worker *w, struct store *s, struct job *job)
 	while (done < n) {
 		start_tasks(tasks, n, &next);
 		long long now = util_monotonic_ms(), wait = 1000;
+		bool reported = false;
 		for (size_t i = 0; i < next; i++) {
 			struct task *task = tasks[i];
 			if (task->reported)
@@ -286,12 +287,13 @@ static void run_check(struct worker *w, struct store *s, struct job *job)
 			task->reported = true;
 			pthread_mutex_unlock(&task_mu);
 			report_task(w, s, job, task, &done, n, &failed);
+			reported = true; /* others may have finished meanwhile: rescan */
 			pthread_mutex_lock(&task_mu);
 			if (!task->abandoned)
 				task_free(task); /* an abandoned one frees itself */
 			tasks[i] = &reported_marker;
 		}
-		if (done < n) {
+		if (done < n && !reported) {
 			struct timespec ts;
 			abstime_ms(&ts, wait > 0 ? wait : 1);
 			pthread_cond_timedwait(&task_cv, &task_mu, &ts);
