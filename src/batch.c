@@ -157,10 +157,29 @@ static void collect_results(struct worker *w, const struct config *cfg,
 	}
 }
 
+/* A check records its results: make sure the state database is usable and
+ * writable before any network work, so a damaged or locked database gives
+ * its own exit code instead of a half-recorded check. */
+static int probe_store(const struct config *cfg, struct up_error *err)
+{
+	struct store *s = NULL;
+	int rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s, err);
+	if (rc == 0 && (rc = store_write_begin(s, err)) == 0)
+		rc = store_write_commit(s, err);
+	store_close(&s);
+	return rc;
+}
+
 static int cmd_check(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	struct up_error err = UP_ERROR_INIT;
 	struct worker *w = NULL;
+	if (probe_store(cfg, &err) < 0) {
+		print_error(NULL, &err);
+		int code = err_exit_code(err.status);
+		err_clear(&err);
+		return code;
+	}
 	if (worker_start(cfg, &w, &err) < 0) {
 		print_error(NULL, &err);
 		err_clear(&err);
@@ -219,7 +238,7 @@ static int cmd_adopt(const struct config *cfg, int argc, char **argv, const stru
 		return EXIT_USAGE;
 	}
 	struct store *s = NULL;
-	if (store_open(cfg->state_dir, 10000, &s, &err) < 0) {
+	if (store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s, &err) < 0) {
 		print_error(NULL, &err);
 		int code = err_exit_code(err.status);
 		err_clear(&err);

@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "source.h"
 #include "store.h"
+#include "upkeep.h"
 #include "util.h"
 
 #define DEMO_MARKER ".upkeep-demo"
@@ -273,7 +274,7 @@ int demo_create(const char *dir_arg, char **config_path, struct up_error *err)
 	struct config *cfg = NULL;
 	struct store *s = NULL;
 	if (rc == 0 && (rc = config_load(path, &cfg, err)) == 0)
-		rc = store_open(cfg->state_dir, 10000, &s, err);
+		rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s, err);
 	for (size_t i = 0; rc == 0 && i < cfg->n_targets; i++) {
 		struct strvec diffs = STRVEC_INIT;
 		rc = adopt_target(cfg, &cfg->targets[i], s, apps[i].installed_tag, &diffs, err);

@@ -13,4 +13,7 @@ enum upkeep_exit {
 	EXIT_UPDATES = 100        /* check: updates are available */
 };
 
+/* How long to wait for another process's hold on the state database. */
+#define UPKEEP_LOCK_TIMEOUT_MS 5000
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "escape.h"
 #include "store.h"
+#include "upkeep.h"
 
 #define WORKER_PARALLEL 8
 /* Slack on top of a target's own limits before its thread is abandoned. */
@@ -339,7 +340,7 @@ static void *worker_main(void *arg)
 	struct up_error err = UP_ERROR_INIT;
 	/* Without a state database checks still run; the failure is reported
 	 * once with the first job so the front can say why nothing is saved. */
-	bool store_failed = store_open(w->cfg->state_dir, 10000, &s, &err) < 0;
+	bool store_failed = store_open(w->cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s, &err) < 0;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
