@@ -26,6 +26,7 @@
 #include <yaml.h>
 
 #include "escape.h"
+#include "i18n.h"
 #include "paths.h"
 #include "util.h"
 #include "version.h"
@@ -97,7 +98,7 @@ static char *loader_messages(struct loader *L)
 		strbuf_addf(&sb, "%s%s:%d:%d: %s", i ? "\n" : "", L->file,
 			    L->errs[i].line, L->errs[i].column, L->errs[i].msg);
 	if (L->n_dropped)
-		strbuf_addf(&sb, "\n%s: %zu more errors not shown", L->file, L->n_dropped);
+		strbuf_addf(&sb, _("\n%s: %zu more errors not shown"), L->file, L->n_dropped);
 	return strbuf_detach(&sb);
 }
 
@@ -190,7 +191,7 @@ static struct node *node_scalar(struct loader *L, const yaml_event_t *ev)
 		return node_new(NODE_NULL, ev->start_mark);
 	struct node *n = node_new(NODE_SCALAR, ev->start_mark);
 	if (strlen(v) != len) {
-		loader_error(L, n, "the value contains a NUL character (expected text)");
+		loader_error(L, n, _("the value contains a NUL character (expected text)"));
 		n->kind = NODE_BAD;
 		return n;
 	}
@@ -215,17 +216,17 @@ static bool tree_event(struct builder *b, const yaml_event_t *ev)
 		if (++b->documents == 1)
 			return true;
 		loader_error_at(b->L, mark_int(ev->start_mark.line), mark_int(ev->start_mark.column),
-				"a second YAML document starts here (expected a single document)");
+				_("a second YAML document starts here (expected a single document)"));
 		return false;
 	case YAML_SCALAR_EVENT:
 		n = node_scalar(b->L, ev);
 		break;
 	case YAML_ALIAS_EVENT: {
 		n = node_new(NODE_BAD, ev->start_mark);
-		char *name = quote((const char *)ev->data.alias.anchor);
-		loader_error(b->L, n, "YAML alias *%s is not allowed (expected the value "
-			     "written out: aliases are refused because they can expand without bound)",
-			     name + 1);
+		char *name = escape_text((const char *)ev->data.alias.anchor, (size_t)-1, 60, 0);
+		loader_error(b->L, n, _("YAML alias \"*%s\" is not allowed (expected the value "
+			     "written out: aliases are refused because they can expand without bound)"),
+			     name);
 		free(name);
 		break;
 	}
@@ -248,8 +249,8 @@ static bool tree_event(struct builder *b, const yaml_event_t *ev)
 		node_add(b->stack[b->depth - 1], n);
 	if (n->kind == NODE_SEQ || n->kind == NODE_MAP) {
 		if (b->depth == CONFIG_MAX_DEPTH) {
-			loader_error(b->L, n, "nesting deeper than %d levels (expected a shallower structure)",
-				     CONFIG_MAX_DEPTH);
+			loader_error(b->L, n, _("nesting deeper than %d levels (expected a shallower "
+						"structure)"), CONFIG_MAX_DEPTH);
 			return false;
 		}
 		b->stack[b->depth++] = n;
@@ -274,26 +275,29 @@ static void offset_position(const char *buf, size_t len, size_t offset, int *lin
 
 static void tree_syntax_error(struct loader *L, const yaml_parser_t *p, const char *buf, size_t len)
 {
-	const char *problem = p->problem ? p->problem : "unknown problem";
+	const char *problem = p->problem ? p->problem : _("unknown problem");
 	if (p->error == YAML_READER_ERROR) {
 		int line, column;
 		offset_position(buf, len, p->problem_offset, &line, &column);
 		if (p->problem_value != -1)
-			loader_error_at(L, line, column, "invalid text: %s #%02X (expected UTF-8 text)",
+			loader_error_at(L, line, column, _("invalid text: %s #%02X (expected UTF-8 text)"),
 					problem, (unsigned)p->problem_value);
 		else
-			loader_error_at(L, line, column, "invalid text: %s (expected UTF-8 text)", problem);
+			loader_error_at(L, line, column, _("invalid text: %s (expected UTF-8 text)"),
+					problem);
 		return;
 	}
 	int line = mark_int(p->problem_mark.line), column = mark_int(p->problem_mark.column);
 	if (p->error == YAML_MEMORY_ERROR)
-		loader_error_at(L, line, column, "out of memory while parsing (expected a smaller file)");
+		loader_error_at(L, line, column, _("out of memory while parsing (expected a "
+						   "smaller file)"));
 	else if (p->context)
-		loader_error_at(L, line, column, "YAML syntax error: %s (%s at line %d, column %d) "
-				"(expected valid YAML)", problem, p->context,
+		loader_error_at(L, line, column, _("YAML syntax error: %s (%s at line %d, column %d) "
+				"(expected valid YAML)"), problem, p->context,
 				mark_int(p->context_mark.line), mark_int(p->context_mark.column));
 	else
-		loader_error_at(L, line, column, "YAML syntax error: %s (expected valid YAML)", problem);
+		loader_error_at(L, line, column, _("YAML syntax error: %s (expected valid YAML)"),
+				problem);
 }
 
 /* The document's root, NULL for an empty one. *fatal when nothing could be
@@ -385,12 +389,12 @@ static void check_duplicates(struct loader *L, const struct node *map, const cha
 		}
 		char *q = quote(keys[i]->text);
 		if (targets)
-			loader_error(L, keys[i], "%s: duplicate target %s, first defined at line %d, "
-				     "column %d (expected unique target names)", path, q,
+			loader_error(L, keys[i], _("%s: duplicate target %s, first defined at line %d, "
+				     "column %d (expected unique target names)"), path, q,
 				     keys[first]->line, keys[first]->column);
 		else
-			loader_error(L, keys[i], "%s: duplicate key %s, first given at line %d, "
-				     "column %d (expected each key once)", path, q,
+			loader_error(L, keys[i], _("%s: duplicate key %s, first given at line %d, "
+				     "column %d (expected each key once)"), path, q,
 				     keys[first]->line, keys[first]->column);
 		free(q);
 	}
@@ -400,22 +404,24 @@ static void check_duplicates(struct loader *L, const struct node *map, const cha
 static char *node_describe(const struct node *n)
 {
 	switch (n->kind) {
-	case NODE_NULL: return xstrdup("no value");
-	case NODE_SEQ: return xstrdup("a list");
-	case NODE_MAP: return xstrdup("a mapping");
+	case NODE_NULL: return xstrdup(_("no value"));
+	case NODE_SEQ: return xstrdup(_("a list"));
+	case NODE_MAP: return xstrdup(_("a mapping"));
 	default: return quote(n->text ? n->text : "");
 	}
 }
 
 static const char *path_show(const char *path)
 {
-	return *path ? path : "top level";
+	return *path ? path : _("top level");
 }
 
 static void type_error(struct loader *L, const struct node *v, const char *path, const char *expect)
 {
 	char *got = node_describe(v);
-	loader_error(L, v, "%s: got %s (expected %s)", path_show(path), got, expect);
+	/* L10N: "targets.app.path: got a list (expected an absolute path)": the
+	   key path, what the file has there, what belongs there. */
+	loader_error(L, v, _("%s: got %s (expected %s)"), path_show(path), got, expect);
 	free(got);
 }
 
@@ -533,7 +539,8 @@ static const struct field health_fields[] = {
 	END
 };
 static const struct field flags_fields[] = {
-	{ .key = "security", .type = T_LIST, .off = TOFF(flags.security), .off_n = TOFF(flags.n_security) },
+	{ .key = "security", .type = T_LIST, .off = TOFF(flags.security),
+	  .off_n = TOFF(flags.n_security) },
 	{ .key = "hotfix", .type = T_LIST, .off = TOFF(flags.hotfix), .off_n = TOFF(flags.n_hotfix) },
 	END
 };
@@ -643,34 +650,34 @@ static char *field_expect(const struct field *f)
 {
 	char *names, *s;
 	switch (f->type) {
-	case T_ABSPATH: return xstrdup("an absolute path");
+	case T_ABSPATH: return xstrdup(_("an absolute path"));
 	case T_GIT_URL:
-		return xstrdup("a repository: file://, http://, https://, ssh://, git:// URL, "
-			       "user@host:path or a directory path");
+		return xstrdup(_("a repository: file://, http://, https://, ssh://, git:// URL, "
+				 "user@host:path or a directory path"));
 	case T_HTTP_URL:
-		return xstrdup(f->flags & FL_FILE_URL ? "an http://, https:// or file:// URL"
-			       : "an http:// or https:// URL");
+		return xstrdup(f->flags & FL_FILE_URL ? _("an http://, https:// or file:// URL")
+			       : _("an http:// or https:// URL"));
 	case T_DURATION:
-		return xasprintf("a %sduration such as 30s, 5m, 2h or 1d",
-				 f->flags & FL_POSITIVE ? "non-zero " : "");
+		return xstrdup(f->flags & FL_POSITIVE ? _("a non-zero duration such as 30s, 5m, 2h or 1d")
+			       : _("a duration such as 30s, 5m, 2h or 1d"));
 	case T_SIZE:
-		return xasprintf("a %ssize such as 512k, 100M or 2G",
-				 f->flags & FL_POSITIVE ? "non-zero " : "");
-	case T_INT: return xasprintf("an integer from %d to %d", f->min, f->max);
-	case T_BOOL: return xstrdup("true, false, yes or no");
+		return xstrdup(f->flags & FL_POSITIVE ? _("a non-zero size such as 512k, 100M or 2G")
+			       : _("a size such as 512k, 100M or 2G"));
+	case T_INT: return xasprintf(_("an integer from %d to %d"), f->min, f->max);
+	case T_BOOL: return xstrdup(_("true, false, yes or no"));
 	case T_ENUM:
 	case T_BITS:
 		names = names_list(f->aux);
-		s = xasprintf(f->type == T_ENUM ? "one of: %s" : "a list of: %s", names);
+		s = xasprintf(f->type == T_ENUM ? _("one of: %s") : _("a list of: %s"), names);
 		free(names);
 		return s;
-	case T_LIST: return xstrdup("a list of strings");
-	case T_PRESERVE: return xstrdup("a list of paths relative to the target directory");
+	case T_LIST: return xstrdup(_("a list of strings"));
+	case T_PRESERVE: return xstrdup(_("a list of paths relative to the target directory"));
 	case T_WINDOW:
-		return xstrdup("DAYS HH:MM-HH:MM such as \"Sun 02:00-04:00\", "
-			       "\"daily 01:00-05:00\" or \"Mon,Wed 22:00-02:00\", or \"any\"");
-	case T_MAP: return xstrdup("a mapping");
-	default: return xstrdup(f->flags & FL_NONEMPTY ? "a non-empty string" : "a string");
+		return xstrdup(_("DAYS HH:MM-HH:MM such as \"Sun 02:00-04:00\", "
+				 "\"daily 01:00-05:00\" or \"Mon,Wed 22:00-02:00\", or \"any\""));
+	case T_MAP: return xstrdup(_("a mapping"));
+	default: return xstrdup(f->flags & FL_NONEMPTY ? _("a non-empty string") : _("a string"));
 	}
 }
 
@@ -786,11 +793,11 @@ static char *abspath_value(struct loader *L, const struct field *f, const struct
 	while (len > 1 && s[len - 1] == '/')
 		len--;
 	if (s[0] != '/')
-		loader_error(L, v, "%s: %s is a relative path (expected an absolute path starting "
-			     "with /)", path, q);
+		loader_error(L, v, _("%s: %s is a relative path (expected an absolute path starting "
+			     "with /)"), path, q);
 	else if ((f->flags & FL_NOT_ROOT) && len == 1)
-		loader_error(L, v, "%s: %s is the root directory (expected an application's own "
-			     "directory)", path, q);
+		loader_error(L, v, _("%s: %s is the root directory (expected an application's own "
+			     "directory)"), path, q);
 	else
 		out = xstrndup(s, len);
 	free(q);
@@ -818,14 +825,17 @@ static char *http_url_value(struct loader *L, const struct field *f, const struc
 	static const char *const web_file[] = { "http", "https", "file", NULL };
 	size_t n;
 	const char *s = v->text;
-	if (url_scheme_allowed(s, f->flags & FL_FILE_URL ? web_file : web, &n) && s[n + 3])
+	bool allowed = url_scheme_allowed(s, f->flags & FL_FILE_URL ? web_file : web, &n);
+	if (allowed && s[n + 3])
 		return xstrdup(s);
-	if (n)
-		loader_error(L, v, "%s: unsupported URL scheme \"%.*s://\" (expected %s)", path,
+	if (allowed)
+		loader_error(L, v, _("%s: the URL has no host (expected %s)"), path, expect);
+	else if (n)
+		loader_error(L, v, _("%s: unsupported URL scheme \"%.*s://\" (expected %s)"), path,
 			     (int)n, s, expect);
 	else {
 		char *q = quote(s);
-		loader_error(L, v, "%s: %s is not a URL (expected %s)", path, q, expect);
+		loader_error(L, v, _("%s: %s is not a URL (expected %s)"), path, q, expect);
 		free(q);
 	}
 	return NULL;
@@ -854,27 +864,32 @@ static char *git_url_value(struct loader *L, const struct node *v, const char *p
 	const char *s = v->text, *colon = strchr(s, ':'), *slash = strchr(s, '/');
 	size_t n;
 	if (url_scheme_allowed(s, allowed, &n)) {
-		if (!s[n + 3] || (!strncasecmp(s, "file", 4) && s[n + 3] != '/')) {
-			loader_error(L, v, "%s: the URL has no %s (expected %s)", path,
-				     s[n + 3] ? "absolute path (file:///path)" : "host or path", expect);
+		if (!s[n + 3] || (n == 4 && !strncasecmp(s, "file", 4) && s[n + 3] != '/')) {
+			loader_error(L, v, _("%s: the URL has no %s (expected %s)"), path,
+				     s[n + 3] ? _("absolute path (file:///path)") : _("host or path"),
+				     expect);
 			return NULL;
 		}
 		return xstrdup(s);
 	}
 	if (n) {
-		loader_error(L, v, "%s: unsupported URL scheme \"%.*s://\" (expected %s)", path,
+		loader_error(L, v, _("%s: unsupported URL scheme \"%.*s://\" (expected %s)"), path,
 			     (int)n, s, expect);
 		return NULL;
 	}
-	char *q = quote(s);
-	char *out = NULL;
-	if (!*s || *s == '~')
-		loader_error(L, v, "%s: %s is not a repository (%s; ~ is not expanded)", path, q,
-			     *s ? "expected an absolute path" : "expected a URL or path");
-	else if (colon && (!slash || colon < slash) && !git_scp_like(s, colon))
-		loader_error(L, v, "%s: %s is not a valid URL (expected %s)", path, q, expect);
-	else if (*s == '/' || colon && (!slash || colon < slash))
+	bool scp = colon && (!slash || colon < slash);
+	char *q = quote(s), *out = NULL;
+	if (!*s)
+		loader_error(L, v, _("%s: the value is empty (expected %s)"), path, expect);
+	else if (*s == '~')
+		loader_error(L, v, _("%s: %s starts with ~, which is not expanded (expected an "
+			     "absolute path)"), path, q);
+	else if (scp && !git_scp_like(s, colon))
+		loader_error(L, v, _("%s: %s is not a valid URL (expected %s)"), path, q, expect);
+	else if (*s == '/' || scp)
 		out = xstrdup(s);
+	else if (!strcmp(s, "."))
+		out = xstrdup(*L->dir ? L->dir : "/");
 	else {
 		while (s[0] == '.' && s[1] == '/')
 			s += 2;
@@ -882,4 +897,579 @@ static char *git_url_value(struct loader *L, const struct node *v, const char *p
 	}
 	free(q);
 	return out;
+}
+
+/* Why a preserve entry is unusable, or NULL. */
+static const char *preserve_problem(const char *s)
+{
+	if (*s == '/')
+		return _("is an absolute path");
+	if (*s == '~')
+		return _("starts with ~");
+	bool named = false;
+	for (const char *p = s; *p; ) {
+		size_t len = strcspn(p, "/");
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return _("leaves the target directory");
+		if (len && !(len == 1 && p[0] == '.'))
+			named = true;
+		p += len + (p[len] == '/');
+	}
+	return named ? NULL : _("names the target directory itself");
+}
+
+/* "./data//x/" -> "data/x/": the form callers compare against. */
+static char *preserve_normalize(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = s; *p; ) {
+		size_t len = strcspn(p, "/");
+		if (len && !(len == 1 && p[0] == '.')) {
+			if (sb.len)
+				strbuf_addch(&sb, '/');
+			strbuf_add(&sb, p, len);
+		}
+		p += len + (p[len] == '/');
+	}
+	if (s[strlen(s) - 1] == '/')
+		strbuf_addch(&sb, '/');
+	return strbuf_detach(&sb);
+}
+
+static void apply_list(struct loader *L, const struct field *f, const struct node *v, void *base,
+		       const char *path)
+{
+	char ***items = (char ***)((char *)base + f->off);
+	size_t *n = (size_t *)((char *)base + f->off_n);
+	struct strvec vec = STRVEC_INIT;
+	char *expect = field_expect(f);
+	if (v->kind != NODE_SEQ && v->kind != NODE_NULL) {
+		type_error(L, v, path, expect);
+		free(expect);
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct node *it = v->items[i];
+		const char *problem = NULL;
+		if (it->kind != NODE_SCALAR || !*it->text) {
+			if (it->kind != NODE_BAD)
+				type_error(L, it, path, f->type == T_PRESERVE ?
+					   _("a path relative to the target directory") :
+					   _("a non-empty string"));
+			continue;
+		}
+		if (f->type == T_LIST) {
+			strvec_push(&vec, it->text);
+		} else if ((problem = preserve_problem(it->text))) {
+			char *q = quote(it->text);
+			loader_error(L, it, _("%s: %s %s (expected a path relative to the target "
+				     "directory, without \"..\")"), path, q, problem);
+			free(q);
+		} else {
+			strvec_push_owned(&vec, preserve_normalize(it->text));
+		}
+	}
+	for (size_t i = 0; i < *n; i++)
+		free((*items)[i]);
+	free(*items);
+	*items = vec.items;
+	*n = vec.n;
+	free(expect);
+}
+
+static void apply_bits(struct loader *L, const struct field *f, const struct node *v, void *dst,
+		       const char *path)
+{
+	const struct name_value *names = f->aux;
+	unsigned bits = 0;
+	if (v->kind != NODE_SEQ && v->kind != NODE_NULL) {
+		char *expect = field_expect(f);
+		type_error(L, v, path, expect);
+		free(expect);
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct node *it = v->items[i];
+		int k = it->kind == NODE_SCALAR ? name_lookup(names, it->text) : -1;
+		if (k >= 0) {
+			bits |= (unsigned)names[k].value;
+		} else if (it->kind != NODE_BAD) {
+			char *got = node_describe(it), *list = names_list(names);
+			loader_error(L, it, _("%s: unknown value %s (expected one of: %s)"), path, got,
+				     list);
+			free(got);
+			free(list);
+		}
+	}
+	*(unsigned *)dst = bits;
+}
+
+/* Numbers, booleans and names: parsed, range-checked, stored. */
+static void apply_number(struct loader *L, const struct field *f, const struct node *v,
+			 void *dst, const char *path, const char *expect)
+{
+	const char *s = v->text;
+	long long num = 0;
+	bool b = false, ok;
+	int k = -1;
+	switch (f->type) {
+	case T_DURATION: ok = util_parse_duration_ms(s, &num); break;
+	case T_SIZE: ok = util_parse_size(s, &num); break;
+	case T_INT: ok = parse_int(s, &num); break;
+	case T_BOOL: ok = parse_bool(s, &b); break;
+	default: ok = (k = name_lookup(f->aux, s)) >= 0; break;
+	}
+	char *q = quote(s);
+	if (!ok && f->type == T_ENUM)
+		loader_error(L, v, _("%s: unknown value %s (expected %s)"), path, q, expect);
+	else if (!ok)
+		loader_error(L, v, _("%s: %s is not %s (expected %s)"), path, q,
+			     f->type == T_INT ? _("an integer") : f->type == T_BOOL ? _("a boolean") :
+			     f->type == T_SIZE ? _("a size") : _("a duration"), expect);
+	else if ((f->type == T_INT && (num < f->min || num > f->max)) ||
+		 ((f->flags & FL_POSITIVE) && num == 0))
+		loader_error(L, v, _("%s: %s is out of range (expected %s)"), path, s, expect);
+	else if (f->type == T_INT)
+		*(int *)dst = (int)num;
+	else if (f->type == T_BOOL)
+		*(bool *)dst = b;
+	else if (f->type == T_ENUM)
+		*(int *)dst = ((const struct name_value *)f->aux)[k].value;
+	else
+		*(long long *)dst = num;
+	free(q);
+}
+
+static void apply_scalar(struct loader *L, const struct field *f, const struct node *v,
+			 void *dst, const char *path, const char *expect)
+{
+	const char *s = v->text;
+	switch (f->type) {
+	case T_STR:
+		if (*s || (f->flags & FL_KEEP_EMPTY))
+			set_string(dst, xstrdup(s));
+		else if (f->flags & FL_NONEMPTY)
+			loader_error(L, v, _("%s: the value is empty (expected %s)"), path, expect);
+		else
+			set_string(dst, NULL);
+		return;
+	case T_ABSPATH: {
+		char *p = abspath_value(L, f, v, path, expect);
+		if (p)
+			set_string(dst, p);
+		return;
+	}
+	case T_GIT_URL: {
+		char *url = git_url_value(L, v, path, expect);
+		if (url)
+			set_string(dst, url);
+		return;
+	}
+	case T_HTTP_URL: {
+		char *url = http_url_value(L, f, v, path, expect);
+		if (url)
+			set_string(dst, url);
+		return;
+	}
+	case T_WINDOW:
+		if (!strcasecmp(s, "any")) {
+			set_string(dst, NULL);
+		} else if (window_valid(s)) {
+			set_string(dst, xstrdup(s));
+		} else {
+			char *q = quote(s);
+			loader_error(L, v, _("%s: %s is not a time window (expected %s)"), path, q,
+				     expect);
+			free(q);
+		}
+		return;
+	default:
+		apply_number(L, f, v, dst, path, expect);
+		return;
+	}
+}
+
+static void apply_map(struct loader *L, const struct node *map, const struct field *fields,
+		      void *base, const char *path);
+
+static void apply_value(struct loader *L, const struct field *f, const struct node *v, void *base,
+			const char *path)
+{
+	void *dst = (char *)base + f->off;
+	if (v->kind == NODE_BAD)
+		return;
+	switch (f->type) {
+	case T_MAP: apply_map(L, v, f->aux, base, path); return;
+	case T_BITS: apply_bits(L, f, v, dst, path); return;
+	case T_LIST:
+	case T_PRESERVE: apply_list(L, f, v, base, path); return;
+	default: break;
+	}
+	char *expect = field_expect(f);
+	if (v->kind == NODE_SCALAR)
+		apply_scalar(L, f, v, dst, path, expect);
+	else
+		type_error(L, v, path, expect);
+	free(expect);
+}
+
+/* Applies each key of map through the fields table. A missing (null)
+ * section is empty. */
+static void apply_map(struct loader *L, const struct node *map, const struct field *fields,
+		      void *base, const char *path)
+{
+	if (map->kind == NODE_NULL || map->kind == NODE_BAD)
+		return;
+	if (map->kind != NODE_MAP) {
+		type_error(L, map, path, _("a mapping"));
+		return;
+	}
+	check_duplicates(L, map, path_show(path), false);
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct node *k = map->items[i], *v = map->items[i + 1];
+		const struct field *f = NULL;
+		if (k->kind != NODE_SCALAR) {
+			if (k->kind != NODE_BAD)
+				type_error(L, k, path, _("a key name"));
+			continue;
+		}
+		for (size_t j = 0; fields[j].key && !f; j++)
+			if (!strcmp(fields[j].key, k->text))
+				f = &fields[j];
+		if (!f) {
+			char *q = quote(k->text), *keys = keys_list(fields);
+			loader_error(L, k, _("%s: unknown key %s (expected one of: %s)"), path_show(path),
+				     q, keys);
+			free(q);
+			free(keys);
+		} else if (f->type != T_SKIP) {
+			char *sub = path_join(path, f->key);
+			apply_value(L, f, v, base, sub);
+			free(sub);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------
+ * Targets
+ * ------------------------------------------------------------------ */
+
+static void strings_set(char ***items, size_t *n, const char *s)
+{
+	*items = xcalloc(1, sizeof(**items));
+	(*items)[0] = xstrdup(s);
+	*n = 1;
+}
+
+static void strings_free(char ***items, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*items)[i]);
+	FREE(*items);
+	*n = 0;
+}
+
+/* The built-in defaults. */
+static void target_init(struct target_cfg *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->source.scheme = SCHEME_SEMVER;
+	t->channel = xstrdup("stable");
+	t->layout = LAYOUT_PLAIN;
+	t->keep_releases = 3;
+	t->health = (struct health_cfg){ .expect_status = 200, .timeout_ms = 30000, .retries = 3,
+					 .interval_ms = 2000 };
+	t->verify.signatures = VERIFY_IF_SIGNED;
+	t->retention = (struct retention_cfg){ 5, -1, -1, -1, -1, -1 };
+	t->backup = (struct backup_cfg){ .before_install = true, .every_ms = 0, .compression = 3 };
+	t->limits = (struct limits_cfg){ 512LL << 20, 10 * 60 * 1000, 30 * 1000 };
+	strings_set(&t->flags.security, &t->flags.n_security, "Security");
+	strings_set(&t->flags.hotfix, &t->flags.n_hotfix, "Hotfix");
+	t->notify.webhook.timeout_ms = 10 * 1000;
+	t->notify.on = NOTIFY_FAILURE | NOTIFY_ROLLBACK | NOTIFY_SECURITY | NOTIFY_BACKUP_FAILURE;
+}
+
+static void target_free(struct target_cfg *t)
+{
+	char **strings[] = {
+		&t->name, &t->source.git, &t->source.tags, &t->source.prefix, &t->source.regex,
+		&t->source.asset.url, &t->source.asset.checksums, &t->source.asset.pin,
+		&t->channel, &t->path, &t->hooks.pre_install, &t->hooks.post_install,
+		&t->hooks.pre_restore, &t->hooks.post_restore, &t->health.command,
+		&t->health.url, &t->health.expect_body, &t->policy.window,
+		&t->verify.allowed_signers, &t->verify.keyring, &t->notify.webhook.url,
+		&t->notify.webhook.secret, &t->notify.mail.to, &t->notify.mail.sendmail,
+	};
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		FREE(*strings[i]);
+	strings_free(&t->preserve, &t->n_preserve);
+	strings_free(&t->flags.security, &t->flags.n_security);
+	strings_free(&t->flags.hotfix, &t->flags.n_hotfix);
+}
+
+static bool target_name_valid(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+	return n > 0 && !s[n] && n <= CONFIG_MAX_NAME && strspn(s, ".") != n;
+}
+
+/* Checks that need the whole target: required keys and the version scheme. */
+static void target_check(struct loader *L, const struct target_cfg *t, const struct node *k,
+			 const struct node *v, const char *path)
+{
+	const struct node *sk = map_key(v, "source"), *sv = map_get(v, "source");
+	if (v->kind != NODE_MAP && v->kind != NODE_NULL)
+		return;
+	if (!sk)
+		loader_error(L, k, _("%s: missing required key \"source\" (expected a mapping with "
+			     "git: URL)"), path);
+	else if (sv->kind == NODE_NULL || (sv->kind == NODE_MAP && !map_key(sv, "git")))
+		loader_error(L, sk, _("%s.source: missing required key \"git\" (expected a "
+			     "repository URL or path)"), path);
+	if (!map_key(v, "path"))
+		loader_error(L, k, _("%s: missing required key \"path\" (expected an absolute path)"),
+			     path);
+	if (t->verify.signatures == VERIFY_REQUIRED && !t->verify.allowed_signers &&
+	    !t->verify.keyring)
+		loader_error(L, k, _("%s: verify.signatures is required but neither allowed_signers "
+			     "nor keyring is set (expected at least one of them)"), path);
+	if (!sv || sv->kind != NODE_MAP)
+		return;
+	const struct node *rk = map_key(sv, "regex"), *rv = map_get(sv, "regex");
+	if (t->source.scheme == SCHEME_REGEX && !rk && map_key(sv, "scheme"))
+		loader_error(L, map_key(sv, "scheme"), _("%s.source: missing required key \"regex\" "
+			     "for scheme regex (expected a POSIX extended regular expression)"), path);
+	if (t->source.scheme != SCHEME_REGEX && rk)
+		loader_error(L, rk, _("%s.source.regex: only used with scheme regex (expected no regex "
+			     "with scheme %s)"), path, version_scheme_name(t->source.scheme));
+	if (t->source.scheme == SCHEME_REGEX && t->source.regex) {
+		struct version_parser p;
+		struct up_error e = UP_ERROR_INIT;
+		if (version_parser_init(&p, SCHEME_REGEX, NULL, t->source.regex, &e) == 0) {
+			version_parser_free(&p);
+		} else {
+			char *msg = escape_text(e.msg, (size_t)-1, 200, 0);
+			loader_error(L, rv, _("%s.source.regex: %s%s"), path, msg,
+				     strstr(msg, "(expected") ? "" :
+				     _(" (expected a POSIX extended regular expression with capture groups)"));
+			free(msg);
+		}
+		err_clear(&e);
+	}
+}
+
+static void target_load(struct loader *L, struct target_cfg *t, const struct node *k,
+			const struct node *v, const struct node *notify, const struct node *defaults)
+{
+	target_init(t);
+	t->name = xstrdup(k->text);
+	t->line = k->line;
+	t->column = k->column;
+	char *path = path_join("targets", t->name);
+	L->quiet = true; /* these were validated once, in load_root */
+	if (notify)
+		apply_map(L, notify, notify_fields, t, "notify");
+	if (defaults)
+		apply_map(L, defaults, defaults_fields, t, "defaults");
+	L->quiet = false;
+	apply_map(L, v, target_fields, t, path);
+	target_check(L, t, k, v, path);
+	free(path);
+}
+
+static int target_path_cmp(const void *a, const void *b)
+{
+	const struct target_cfg *x = *(const struct target_cfg *const *)a;
+	const struct target_cfg *y = *(const struct target_cfg *const *)b;
+	int c = strcmp(x->path, y->path);
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Two targets installing into one directory would destroy each other. */
+static void check_same_paths(struct loader *L, const struct config *cfg)
+{
+	const struct target_cfg **v = xcalloc(cfg->n_targets + 1, sizeof(*v));
+	size_t n = 0, first = 0;
+	for (size_t i = 0; i < cfg->n_targets; i++)
+		if (cfg->targets[i].path)
+			v[n++] = &cfg->targets[i];
+	qsort(v, n, sizeof(*v), target_path_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(v[i]->path, v[first]->path) != 0) {
+			first = i;
+			continue;
+		}
+		loader_error_at(L, v[i]->line, v[i]->column, _("targets.%s.path: same directory as "
+				"target %s at line %d (expected a directory of its own)"), v[i]->name,
+				v[first]->name, v[first]->line);
+	}
+	free(v);
+}
+
+static void load_targets(struct loader *L, const struct node *targets, const struct node *notify,
+			 const struct node *defaults, struct config *cfg)
+{
+	if (targets->kind == NODE_NULL || targets->kind == NODE_BAD)
+		return;
+	if (targets->kind != NODE_MAP) {
+		type_error(L, targets, "targets", _("a mapping of target names to targets"));
+		return;
+	}
+	check_duplicates(L, targets, "targets", true);
+	cfg->targets = xcalloc(targets->n / 2 + 1, sizeof(*cfg->targets));
+	for (size_t i = 0; i + 1 < targets->n; i += 2) {
+		const struct node *k = targets->items[i], *v = targets->items[i + 1];
+		if (k->kind != NODE_SCALAR || !target_name_valid(k->text)) {
+			char *got = node_describe(k);
+			if (k->kind != NODE_BAD)
+				loader_error(L, k, _("targets: invalid target name %s (expected 1 to %d "
+					     "letters, digits, '.', '_' or '-': it names a directory)"),
+					     got, CONFIG_MAX_NAME);
+			free(got);
+			continue;
+		}
+		if (config_find_target(cfg, k->text))
+			continue; /* a duplicate, reported above */
+		target_load(L, &cfg->targets[cfg->n_targets++], k, v, notify, defaults);
+	}
+	check_same_paths(L, cfg);
+}
+
+/* ------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------ */
+
+static void load_root(struct loader *L, const struct node *root, struct config *cfg)
+{
+	if (!root || root->kind == NODE_NULL || root->kind == NODE_BAD)
+		return; /* an empty file: no targets */
+	if (root->kind != NODE_MAP) {
+		char *keys = keys_list(top_fields);
+		char *expect = xasprintf(_("a mapping with the keys %s"), keys);
+		type_error(L, root, "", expect);
+		free(expect);
+		free(keys);
+		return;
+	}
+	apply_map(L, root, top_fields, cfg, "");
+	const struct node *defaults = map_get(root, "defaults"), *notify = map_get(root, "notify");
+	const struct node *targets = map_get(root, "targets");
+	/* Validate the shared sections once; targets apply them quietly. */
+	struct target_cfg scratch;
+	target_init(&scratch);
+	if (notify)
+		apply_map(L, notify, notify_fields, &scratch, "notify");
+	if (defaults)
+		apply_map(L, defaults, defaults_fields, &scratch, "defaults");
+	target_free(&scratch);
+	const struct node *t1 = map_key(defaults, "timeout");
+	const struct node *t2 = map_key(map_get(defaults, "limits"), "timeout");
+	if (t1 && t2)
+		loader_error(L, t1 ->line > t2->line ? t1 : t2, _("defaults: both timeout and "
+			     "limits.timeout are given (expected one of them)"));
+	if (targets)
+		load_targets(L, targets, notify, defaults, cfg);
+}
+
+/* Reads the whole file, refusing more than CONFIG_MAX_BYTES. */
+static int config_read(const char *path, struct strbuf *sb, struct up_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return err_set(err, UP_ERR_IO, _("cannot read %s: %s"), path, strerror(errno));
+	char chunk[16384];
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+			close(fd);
+			return err_set(err, UP_ERR_IO, _("cannot read %s: %s"), path, strerror(saved));
+		}
+		if (r == 0)
+			break;
+		if (sb->len + (size_t)r > CONFIG_MAX_BYTES) {
+			close(fd);
+			return err_set(err, UP_ERR_CONFIG, _("%s:1:1: the file is larger than 1 MiB "
+				       "(expected a configuration of at most 1 MiB)"), path);
+		}
+		strbuf_add(sb, chunk, (size_t)r);
+	}
+	close(fd);
+	return 0;
+}
+
+/* The absolute directory of file, for relative repository paths. */
+static char *config_dir(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir = slash ? xstrndup(file, slash == file ? 1 : (size_t)(slash - file)) : xstrdup(".");
+	if (dir[0] == '/')
+		return dir;
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return dir;
+	char *abs = !strcmp(dir, ".") ? xstrdup(cwd) :
+		xasprintf("%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", dir);
+	free(cwd);
+	free(dir);
+	return abs;
+}
+
+int config_load(const char *path, struct config **out, struct up_error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	*out = NULL;
+	if (!path)
+		return err_set(err, UP_ERR_USAGE, _("no configuration file given"));
+	if (config_read(path, &sb, err) < 0) {
+		strbuf_release(&sb);
+		return -1;
+	}
+	struct loader L = { .file = path, .dir = config_dir(path) };
+	if (!strcmp(L.dir, "/"))
+		L.dir[0] = '\0'; /* "/repo", not "//repo" */
+	bool fatal;
+	struct node *root = tree_parse(&L, sb.buf ? sb.buf : "", sb.len, &fatal);
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	cfg->file = xstrdup(path);
+	cfg->state_dir = paths_default_state_dir();
+	cfg->cache_dir = paths_default_cache_dir();
+	if (!fatal)
+		load_root(&L, root, cfg);
+	node_free(root);
+	strbuf_release(&sb);
+	int rc = 0;
+	if (L.n_errs || L.n_dropped) {
+		char *msg = loader_messages(&L);
+		rc = err_set(err, UP_ERR_CONFIG, "%s", msg);
+		free(msg);
+		config_free(&cfg);
+	}
+	loader_release(&L);
+	*out = cfg;
+	return rc;
+}
+
+void config_free(struct config **cfg)
+{
+	if (!cfg || !*cfg)
+		return;
+	struct config *c = *cfg;
+	for (size_t i = 0; i < c->n_targets; i++)
+		target_free(&c->targets[i]);
+	free(c->targets);
+	free(c->file);
+	free(c->state_dir);
+	free(c->cache_dir);
+	FREE(*cfg);
+}
+
+const struct target_cfg *config_find_target(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && name && i < cfg->n_targets; i++)
+		if (!strcmp(cfg->targets[i].name, name))
+			return &cfg->targets[i];
+	return NULL;
 }

@@ -1,19 +1,12 @@
 /* store.c - the state database (SQLite): targets' state, releases seen, jobs.
  *
- * Concurrency. The console and a timer's batch run may both write. SQLite
- * 3.40.1 predates the fix of the WAL-reset bug (two connections writing or
- * checkpointing at the same moment can corrupt the WAL), so every write
- * transaction, every checkpoint, the switch to WAL and every schema migration
- * run while this handle holds an exclusive flock() on STATE_DIR/state.lock.
- * wal_autocheckpoint is off; the store checkpoints after each commit, under
- * the lock. Readers take no lock: WAL gives them a consistent snapshot.
- * While the lock is held the lock file says who holds it ("PID\nnote\n"), so
- * a process that gives up waiting can name the holder.
- *
- * Damage. An existing state.db is opened read-write without SQLITE_OPEN_CREATE
+ * Every write transaction, every checkpoint, the switch to WAL and every
+ * migration run under an exclusive flock() on STATE_DIR/state.lock (SQLite
+ * 3.40.1 predates the WAL-reset fix); readers take no lock. While held, the
+ * lock file says who holds it ("PID\nnote\n"), so a waiter that gives up can
+ * name the holder. An existing state.db is opened without SQLITE_OPEN_CREATE
  * and checked (header, schema version, quick_check) before anything is
- * written to it; a file that fails is reported and never overwritten,
- * truncated or deleted. A database is only created where no file exists.
+ * written to it: a damaged file is reported, never overwritten or deleted.
  */
 #include "config.h"
 
@@ -35,13 +28,9 @@
 #include "i18n.h"
 #include "util.h"
 
-/* A WAL file larger than this is truncated by the checkpoint after a commit
- * (when no reader is in the way); below it, checkpoints are PASSIVE. */
-#define STORE_WAL_TRUNCATE_BYTES (4LL << 20)
-/* How long a TRUNCATE checkpoint may wait for readers before giving up. */
-#define STORE_TRUNCATE_WAIT_MS 100
-/* Longest nap between two attempts to take the lock. */
-#define STORE_LOCK_NAP_MAX_MS 10
+#define STORE_WAL_TRUNCATE_BYTES (4LL << 20) /* above: TRUNCATE, not PASSIVE, checkpoints */
+#define STORE_TRUNCATE_WAIT_MS 100            /* how long TRUNCATE may wait for readers */
+#define STORE_LOCK_NAP_MAX_MS 10              /* longest nap between two lock attempts */
 
 struct store {
 	sqlite3 *db;
@@ -100,9 +89,12 @@ _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) == STORE_S
 /* Errors */
 
 /* The recovery advice for a damaged database, naming its files. */
-static int store_fail_corrupt(struct store *s, struct up_error *err, const char *why)
+static int store_fail_corrupt(struct store *s, struct up_error *err, const char *reason)
 {
-	char *wal = xasprintf("%s-wal", s->db_path);
+	char *why = xstrdup(reason), *wal = xasprintf("%s-wal", s->db_path);
+	for (char *p = why; *p; p++) /* quick_check reports on several lines */
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
 	struct stat st;
 	char *also = NULL;
 	if (stat(wal, &st) == 0)
@@ -114,6 +106,7 @@ static int store_fail_corrupt(struct store *s, struct up_error *err, const char 
 		s->db_path, why, s->db_path, s->db_path, also ? also : "");
 	free(also);
 	free(wal);
+	free(why);
 	return -1;
 }
 
@@ -162,7 +155,7 @@ static void store_lock_stamp(struct store *s)
 }
 
 /* Names the holder of the lock from what it wrote into the lock file. */
-static int store_fail_locked(struct store *s, struct up_error *err)
+static int store_fail_locked(struct store *s, long long waited_ms, struct up_error *err)
 {
 	char buf[256], note[128] = "";
 	long pid = 0;
@@ -172,7 +165,7 @@ static int store_fail_locked(struct store *s, struct up_error *err)
 	if (sscanf(buf, "%ld%n", &pid, &off) != 1 || pid <= 0 || buf[off] != '\n')
 		return err_set(err, UP_ERR_STATE_LOCKED,
 			       _("state database %s is locked by another process (gave up after %lld ms)"),
-			       s->db_path, s->lock_timeout_ms);
+			       s->db_path, waited_ms);
 	/* The note is shown to the user: printable ASCII only. */
 	size_t j = 0;
 	for (const char *p = buf + off + 1; *p && *p != '\n' && j + 1 < sizeof(note); p++)
@@ -180,17 +173,17 @@ static int store_fail_locked(struct store *s, struct up_error *err)
 	note[j] = '\0';
 	return err_set(err, UP_ERR_STATE_LOCKED,
 		       _("state database %s is locked by PID %ld%s%s%s (gave up after %lld ms)"),
-		       s->db_path, pid, j ? " (" : "", note, j ? ")" : "", s->lock_timeout_ms);
+		       s->db_path, pid, j ? " (" : "", note, j ? ")" : "", waited_ms);
 }
 
-/* Takes the exclusive lock, waiting up to lock_timeout_ms. Nests. */
-static int store_lock(struct store *s, struct up_error *err)
+/* Takes the exclusive lock, waiting up to timeout_ms. Nests. */
+static int store_lock(struct store *s, long long timeout_ms, struct up_error *err)
 {
 	if (s->lock_depth > 0) {
 		s->lock_depth++;
 		return 0;
 	}
-	long long deadline = util_monotonic_ms() + s->lock_timeout_ms;
+	long long deadline = util_monotonic_ms() + timeout_ms;
 	long long nap = 1;
 	while (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EINTR)
@@ -200,21 +193,11 @@ static int store_lock(struct store *s, struct up_error *err)
 				       strerror(errno));
 		long long left = deadline - util_monotonic_ms();
 		if (left <= 0)
-			return store_fail_locked(s, err);
+			return store_fail_locked(s, timeout_ms, err);
 		store_sleep_ms(nap < left ? nap : left);
 		if (nap < STORE_LOCK_NAP_MAX_MS)
 			nap *= 2;
 	}
-	s->lock_depth = 1;
-	store_lock_stamp(s);
-	return 0;
-}
-
-/* One attempt, no waiting: 0 when taken. */
-static int store_lock_try(struct store *s)
-{
-	if (s->lock_depth > 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return -1;
 	s->lock_depth = 1;
 	store_lock_stamp(s);
 	return 0;
@@ -234,17 +217,15 @@ void store_set_lock_note(struct store *s, const char *note)
 {
 	free(s->lock_note);
 	s->lock_note = note && *note ? xstrdup(note) : NULL;
-	if (s->lock_note)
-		for (char *p = s->lock_note; *p; p++)
-			if (*p == '\n' || *p == '\r')
-				*p = ' ';
+	if (s->lock_note) /* one line */
+		s->lock_note[strcspn(s->lock_note, "\r\n")] = '\0';
 }
 
 /* ------------------------------------------------------------------ */
 /* Statements */
 
 /* Binds arguments described by types: 's' const char * (NULL binds NULL),
- * 'I' long long, 'i' int. */
+ * 'I' long long. */
 static int store_bindv(sqlite3_stmt *st, const char *types, va_list ap)
 {
 	int rc = SQLITE_OK;
@@ -258,9 +239,6 @@ static int store_bindv(sqlite3_stmt *st, const char *types, va_list ap)
 		}
 		case 'I':
 			rc = sqlite3_bind_int64(st, i + 1, (sqlite3_int64)va_arg(ap, long long));
-			break;
-		case 'i':
-			rc = sqlite3_bind_int(st, i + 1, va_arg(ap, int));
 			break;
 		default:
 			rc = SQLITE_MISUSE;
@@ -400,7 +378,7 @@ int store_write_begin(struct store *s, struct up_error *err)
 	if (s->in_write)
 		return err_set(err, UP_ERR_INTERNAL, "state database %s: nested write transaction",
 			       s->db_path);
-	if (store_lock(s, err) < 0)
+	if (store_lock(s, s->lock_timeout_ms, err) < 0)
 		return -1;
 	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -492,7 +470,7 @@ static int store_open_db(struct store *s, bool *locked, struct up_error *err)
 				  "database back) before upkeep creates a new one"),
 				s->db_path, wal, wal);
 		free(wal);
-		if (have_wal || store_lock(s, err) < 0)
+		if (have_wal || store_lock(s, s->lock_timeout_ms, err) < 0)
 			return -1;
 		*locked = true;
 		flags |= SQLITE_OPEN_CREATE;
@@ -514,17 +492,9 @@ static int store_open_db(struct store *s, bool *locked, struct up_error *err)
 /* Per-connection settings; none of them writes to the file. */
 static int store_configure(struct store *s, struct up_error *err)
 {
-	static const char *const pragmas[] = {
-		"PRAGMA synchronous = FULL",
-		"PRAGMA foreign_keys = ON",
-		"PRAGMA wal_autocheckpoint = 0",
-	};
-	for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
-		int rc = sqlite3_exec(s->db, pragmas[i], NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			return store_fail(s, err, rc, pragmas[i]);
-	}
-	return 0;
+	int rc = sqlite3_exec(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+			      " PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : store_fail(s, err, rc, "settings");
 }
 
 /* Switches the file to WAL if it is not in it yet (under the lock). */
@@ -537,7 +507,7 @@ static int store_use_wal(struct store *s, struct up_error *err)
 	FREE(mode);
 	if (wal)
 		return 0;
-	if (store_lock(s, err) < 0)
+	if (store_lock(s, s->lock_timeout_ms, err) < 0)
 		return -1;
 	int rc = store_query1(s, err, "PRAGMA journal_mode = WAL", NULL, &mode);
 	store_unlock(s);
@@ -661,7 +631,7 @@ void store_close(struct store **sp)
 	if (s->db) {
 		/* The last connection to close checkpoints: do that under the lock,
 		 * or not at all when another process holds it. */
-		bool locked = s->lock_fd >= 0 && store_lock_try(s) == 0;
+		bool locked = s->lock_fd >= 0 && store_lock(s, 0, NULL) == 0;
 		if (!locked)
 			sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 		sqlite3_close(s->db);
@@ -681,11 +651,6 @@ void store_close(struct store **sp)
 struct sqlite3 *store_db(struct store *s)
 {
 	return s->db;
-}
-
-const char *store_path(const struct store *s)
-{
-	return s->db_path;
 }
 
 /* ------------------------------------------------------------------ */
@@ -770,7 +735,7 @@ int store_target_record_check(struct store *s, const char *name, long long when,
 			   " ON CONFLICT (name) DO UPDATE SET last_check = excluded.last_check,"
 			   " last_check_ok = excluded.last_check_ok,"
 			   " last_check_error = excluded.last_check_error",
-			   "sIis", name, when, ok ? 1 : 0, ok ? NULL : error) < 0 ? -1 : 0;
+			   "sIIs", name, when, ok ? 1LL : 0LL, ok ? NULL : error) < 0 ? -1 : 0;
 }
 
 int store_target_record_outcome(struct store *s, const char *name, const char *outcome,
@@ -923,8 +888,8 @@ int store_job_create(struct store *s, const char *kind, const char *target, int6
 		     struct up_error *err)
 {
 	if (store_write(s, err, "INSERT INTO jobs (kind, target, state, pid, created)"
-			" VALUES (?, ?, ?, ?, ?)", "sssiI", kind, target,
-			store_job_state_name(JOB_QUEUED), (int)getpid(), util_now()) < 0)
+			" VALUES (?, ?, ?, ?, ?)", "sssII", kind, target,
+			store_job_state_name(JOB_QUEUED), (long long)getpid(), util_now()) < 0)
 		return -1;
 	*id = (int64_t)sqlite3_last_insert_rowid(s->db);
 	return 0;
@@ -942,8 +907,8 @@ int store_job_set_state(struct store *s, int64_t id, enum job_state st, const ch
 				  " ELSE started END,"
 				  " finished = CASE WHEN ?6 THEN ?5 ELSE finished END"
 				  " WHERE id = ?1",
-				  "IssiIi", (long long)id, store_job_state_name(st), error,
-				  (int)getpid(), util_now(), done ? 1 : 0);
+				  "IssIII", (long long)id, store_job_state_name(st), error,
+				  (long long)getpid(), util_now(), done ? 1LL : 0LL);
 	return changes == 0 ? store_no_job(s, err, "job", id) : changes < 0 ? -1 : 0;
 }
 

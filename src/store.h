@@ -31,8 +31,6 @@ int store_open(const char *state_dir, long long lock_timeout_ms, struct store **
 void store_close(struct store **s);
 /* The raw handle, for tests. */
 struct sqlite3 *store_db(struct store *s);
-/* STATE_DIR/state.db, for messages. */
-const char *store_path(const struct store *s);
 
 /* What this process is doing ("install wiki"), written after the PID into
  * the lock file while it holds the lock, so that a process that gives up

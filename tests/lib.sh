@@ -14,12 +14,18 @@
 #              killed after $UPKEEP_TEST_TIMEOUT seconds) | up ARGS... (= run
 #              "$UPKEEP" ARGS...) | rc_is WANT DESC | show_run (diagnostics)
 #   JSON       jq_target NAME FILTER : FILTER applied to the JSON line of
-#              target NAME in $OUT (jq -r)
+#              target NAME in $OUT (jq -r; "<no line>" when there is none) |
+#              jq_release NAME TAG FILTER : same, on one of its releases |
+#              json_lines FILE : non-empty, one JSON object per line
 #   temp       $T: a fresh directory, removed on exit (kept when
-#              UPKEEP_KEEP_TMP=1 or the script fails)
+#              UPKEEP_KEEP_TMP=1 or an assertion failed); the script runs in
+#              $T/cwd; HOME, XDG_* and git's global config point inside $T.
+#              track_pid PID : killed on exit
 #   git        git_work DIR | git_release WORK TAG [MESSAGE] | git_bare WORK BARE |
 #              git_fast_tags BARE [ANNOTATE_EVERY] < names | semver_names N |
-#              git_export REPO TAG DIR | git_packed_ref REPO REF SHA
+#              git_export REPO TAG DIR | git_packed_ref REPO REF SHA |
+#              fixture_app WORK BARE | fixture_junk_names (+ $JUNK_TAGS,
+#              $JUNK_SKIPPED)
 #   config     config_new FILE [STATE CACHE] | config_target FILE NAME URL PATH
 #              [CHANNEL [SCHEME [EXTRA_YAML_LINES]]]
 #   http       http_start ROOT : lighttpd + git http-backend on 127.0.0.1,
@@ -125,6 +131,9 @@ unlike() { # unlike TEXT ERE DESC : no line of TEXT matches ERE
 # ------------------------------------------------------------------ temp dir, cleanup
 T=$(mktemp -d "${TMPDIR:-/tmp}/upkeep-test.XXXXXX") || bail "mktemp failed"
 OUT=$T/.out
+# Scripts run inside the temporary directory: whatever a bad run drops into
+# its working directory is cleaned up and can be checked for.
+mkdir -p "$T/cwd" && cd "$T/cwd" || bail "cd $T/cwd"
 ERR=$T/.err
 RC=0
 _LAST_CMD=
@@ -208,13 +217,11 @@ rc_is() { # rc_is WANT DESC : exit status of the last run
 # NAME in $OUT; prints "<no line>" when there is none, "<bad json>" when $OUT
 # is not JSON lines.
 jq_target() {
-	local r
-	if ! r=$(jq -r --arg t "$1" "select(.target == \$t) | $2" < "$OUT" 2>/dev/null); then
-		echo "<bad json>"; return 0
-	fi
-	if [ -z "$r" ] && ! jq -e --arg t "$1" 'select(.target == $t)' < "$OUT" >/dev/null 2>&1; then
-		echo "<no line>"; return 0
-	fi
+	local r n
+	n=$(jq -c --arg t "$1" 'select(type == "object" and .target == $t)' < "$OUT" 2>/dev/null | wc -l)
+	if ! jq -e . < "$OUT" > /dev/null 2>&1; then echo "<bad json>"; return 0; fi
+	if [ "$n" = 0 ]; then echo "<no line>"; return 0; fi
+	r=$(jq -r --arg t "$1" "select(.target == \$t) | $2" < "$OUT" 2>&1) || r="<jq error: $r>"
 	printf '%s\n' "$r"
 }
 
@@ -299,7 +306,9 @@ git_fast_tags() {
 
 # git_export REPO TAG DIR : the tree of TAG written into DIR (created).
 git_export() {
-	mkdir -p "$3" && git --git-dir="$(git -C "$1" rev-parse --git-dir)" archive "$2" | tar -x -C "$3" \
+	local gd
+	gd=$(git -C "$1" rev-parse --absolute-git-dir) || bail "not a repository: $1"
+	mkdir -p "$3" && git --git-dir="$gd" archive "$2" | tar -x -C "$3" \
 		|| bail "git archive $2 from $1"
 }
 
@@ -308,8 +317,7 @@ git_export() {
 # component longer than NAME_MAX). Drops the "sorted" claim of the header.
 git_packed_ref() {
 	local gd
-	gd=$(git -C "$1" rev-parse --git-dir) || bail "not a repository: $1"
-	case $gd in /*) ;; *) gd=$1/$gd ;; esac
+	gd=$(git -C "$1" rev-parse --absolute-git-dir) || bail "not a repository: $1"
 	[ -f "$gd/packed-refs" ] && sed -i '/^# pack-refs/d' "$gd/packed-refs"
 	printf '%s %s\n' "$3" "$2" >> "$gd/packed-refs"
 }
@@ -422,3 +430,9 @@ fixture_junk_names() {
 }
 JUNK_TAGS=245
 JUNK_SKIPPED=240
+
+# json_lines FILE : true when FILE holds at least one line and every line is
+# a JSON object.
+json_lines() {
+	[ -s "$1" ] && jq -se 'length > 0 and all(.[]; type == "object")' "$1" > /dev/null 2>&1
+}

@@ -115,9 +115,7 @@ const char *draw_glyph(enum glyph g)
 	return ascii_mode ? glyphs_ascii[g] : glyphs_utf8[g];
 }
 
-/* How many bytes of s fit in width columns; *cols gets the columns used.
- * Stops at an invalid sequence (trusted text has none). */
-static size_t fit_bytes(const char *s, int width, int *cols)
+size_t draw_fit(const char *s, int width, int *cols)
 {
 	mbstate_t st;
 	size_t off = 0, len = strlen(s);
@@ -147,7 +145,7 @@ int draw_width(const char *s)
 	int cols;
 	if (!s)
 		return 0;
-	fit_bytes(s, 1 << 30, &cols);
+	draw_fit(s, 1 << 30, &cols);
 	return cols;
 }
 
@@ -166,18 +164,18 @@ int draw_text(int y, int x, int width, const char *s, attr_t a)
 	if (width <= 0 || !s)
 		return 0;
 	if (draw_width(s) <= width) {
-		n = fit_bytes(s, width, &cols);
+		n = draw_fit(s, width, &cols);
 		put(y, x, s, n, a);
 		return cols;
 	}
 	const char *ell = draw_glyph(GLYPH_ELLIPSIS);
 	int ellw = draw_width(ell);
 	if (width <= ellw) {
-		n = fit_bytes(s, width, &cols);
+		n = draw_fit(s, width, &cols);
 		put(y, x, s, n, a);
 		return cols;
 	}
-	n = fit_bytes(s, width - ellw, &cols);
+	n = draw_fit(s, width - ellw, &cols);
 	put(y, x, s, n, a);
 	put(y, x + cols, ell, strlen(ell), a);
 	return cols + ellw;

@@ -55,6 +55,9 @@ const char *draw_glyph(enum glyph g);
 
 /* Display columns of trusted UTF-8 text. */
 int draw_width(const char *s);
+/* How many bytes of s fit in width columns (stopping at an invalid
+ * sequence); *cols (may be NULL) gets the columns they take. */
+size_t draw_fit(const char *s, int width, int *cols);
 
 /* Draws trusted text (translations, numbers, already escaped strings) at
  * y,x in at most width columns, cut with an ellipsis when longer. Returns

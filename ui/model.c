@@ -56,6 +56,7 @@ void model_free(struct model *m)
 	for (size_t i = 0; i < m->n_rows; i++) {
 		free(m->rows[i].installed);
 		free(m->rows[i].error);
+		free(m->rows[i].last_outcome);
 		row_set_result(&m->rows[i], NULL);
 	}
 	FREE(m->rows);
@@ -100,6 +101,8 @@ int model_load_state(struct model *m, struct store *s, struct up_error *err)
 			row->last_check = ts.last_check;
 			row->checked_ok = ts.last_check_ok;
 			replace(&row->error, ts.last_check_ok ? NULL : ts.last_check_error);
+			replace(&row->last_outcome, ts.last_outcome);
+			row->last_outcome_at = ts.last_outcome_at;
 		}
 		store_target_state_free(&ts);
 	}
@@ -224,6 +227,16 @@ static unsigned apply_result(struct model *m, struct event *ev, struct job_view 
 	row->last_check = r->checked_at;
 	row->checked_ok = r->ok;
 	replace(&row->error, r->ok ? NULL : (r->error ? r->error : ""));
+	if (j && r->ok) {
+		long newest = check_newest_offered(r);
+		char *line = newest < 0
+			? xasprintf(_("%s: up to date"), row->cfg->name)
+			: xasprintf(_("%s: %zu newer, newest %s (%s)"), row->cfg->name,
+				    check_count_offered(r), r->releases[newest].version.text,
+				    classify_kind_name(r->releases[newest].kind));
+		job_log(j, line);
+		free(line);
+	}
 	row_set_result(row, r);
 	job_settle(m, j, i);
 	return MODEL_TARGETS | (j ? MODEL_JOBS : 0);

@@ -24,6 +24,8 @@ struct target_row {
 	long long last_check;         /* unix seconds, 0 = never */
 	bool checked_ok;
 	char *error;                  /* the last check's error, NULL if none */
+	char *last_outcome;           /* of the last job on it ("ok", "rolled back"), or NULL */
+	long long last_outcome_at;
 	struct check_result *result;  /* this session's latest check, or NULL */
 	int checking;                 /* jobs covering it that have not reported */
 };

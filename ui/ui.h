@@ -81,6 +81,10 @@ struct target_row *ui_selected_target(const struct ui *ui);
 /* Submits a check of one target row, or of all with (size_t)-1. Reports in
  * the status line. Returns 0 or -1. */
 int ui_submit_check(struct ui *ui, size_t row);
+/* The console's one fatal-error hook: gives the terminal back, prints the
+ * message and exits. */
+_Noreturn void ui_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Re-reads the history if a job finished since and the pane shows it. */
 void ui_refresh_history(struct ui *ui);
 

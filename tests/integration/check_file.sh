@@ -37,7 +37,7 @@ rc_is 0 "--check-config accepts the test config"
 up --config "$CFG" --batch check big junk --json
 rc_is 100 "check big junk (nothing installed): exit 100, updates available"
 is "$(wc -l < "$OUT")" 2 "one JSON line per named target, and only those"
-ok "every line is a JSON object" jq -e 'type == "object"' "$OUT"
+ok "every line is a JSON object" json_lines "$OUT"
 is "$(jq_target big .ok)" true "big (1000 tags, file://): ok"
 is "$(jq_target big .tags)" 1000 "big: 1000 tags counted"
 is "$(jq_target big .skipped)" 0 "big: no tag skipped"

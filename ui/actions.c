@@ -1,0 +1,215 @@
+/* actions.c - the action table of the console and its handlers. */
+#include "config.h"
+
+#include "actions.h"
+
+#include <curses.h>
+
+#include "i18n.h"
+#include "pane.h"
+
+#define KEY_ESC 27
+#define KEY_CTRL(c) ((c) & 0x1f)
+
+static enum act_result run_quit(struct ui *ui, int key)
+{
+	return ACT_QUIT;
+}
+
+static enum act_result run_help(struct ui *ui, int key)
+{
+	ui->help_open = true;
+	ui->help_top = 0;
+	ui->dirty |= DIRTY_OVERLAY | DIRTY_STATUS;
+	return ACT_HANDLED;
+}
+
+static enum act_result run_close(struct ui *ui, int key)
+{
+	ui->help_open = false;
+	ui->dirty |= DIRTY_BODY | DIRTY_STATUS;
+	return ACT_HANDLED;
+}
+
+static enum act_result run_pane(struct ui *ui, int key)
+{
+	ui_switch_pane(ui, (enum ui_pane)(key - '1'));
+	return ACT_HANDLED;
+}
+
+static enum act_result run_next_pane(struct ui *ui, int key)
+{
+	ui_switch_pane(ui, (enum ui_pane)((ui->pane + 1) % PANE_COUNT));
+	return ACT_HANDLED;
+}
+
+static enum act_result run_prev_pane(struct ui *ui, int key)
+{
+	ui_switch_pane(ui, (enum ui_pane)((ui->pane + PANE_COUNT - 1) % PANE_COUNT));
+	return ACT_HANDLED;
+}
+
+static long page_rows(const struct ui *ui)
+{
+	int page = ui->help_open ? ui->help_page : ui->ps[ui->pane].page;
+	return page > 1 ? page - 1 : 1;
+}
+
+static enum act_result run_down(struct ui *ui, int key)
+{
+	ui_move(ui, 1, 0);
+	return ACT_HANDLED;
+}
+
+static enum act_result run_up(struct ui *ui, int key)
+{
+	ui_move(ui, -1, 0);
+	return ACT_HANDLED;
+}
+
+static enum act_result run_page_down(struct ui *ui, int key)
+{
+	ui_move(ui, page_rows(ui), 0);
+	return ACT_HANDLED;
+}
+
+static enum act_result run_page_up(struct ui *ui, int key)
+{
+	ui_move(ui, -page_rows(ui), 0);
+	return ACT_HANDLED;
+}
+
+static enum act_result run_first(struct ui *ui, int key)
+{
+	ui_move(ui, 0, -1);
+	return ACT_HANDLED;
+}
+
+static enum act_result run_last(struct ui *ui, int key)
+{
+	ui_move(ui, 0, 1);
+	return ACT_HANDLED;
+}
+
+static bool can_check_one(const struct ui *ui)
+{
+	const struct target_row *row = ui_selected_target(ui);
+	return ui->worker && row && row->checking == 0;
+}
+
+static enum act_result run_check_one(struct ui *ui, int key)
+{
+	ui_submit_check(ui, ui->ps[PANE_UPDATES].sel);
+	return ACT_HANDLED;
+}
+
+static bool can_check_all(const struct ui *ui)
+{
+	return ui->worker && ui->model.n_rows > 0;
+}
+
+static enum act_result run_check_all(struct ui *ui, int key)
+{
+	ui_submit_check(ui, (size_t)-1);
+	return ACT_HANDLED;
+}
+
+static enum act_result run_redraw(struct ui *ui, int key)
+{
+	return ACT_REDRAW;
+}
+
+/* The order here is the order of the help overlay and of the hints. */
+const struct action actions[] = {
+	{ .name = "check", .keys = { 'c' }, .key_label = "c",
+	  /* L10N: status-line hint after the key "c": keep it short. */
+	  .hint = N_("check"),
+	  .help = N_("Check the selected target for new releases"),
+	  .context = CTX_UPDATES, .can = can_check_one,
+	  .cannot = N_("No target selected, a check of it is running, or the worker is down"),
+	  .run = run_check_one },
+	{ .name = "check-all", .keys = { 'C' }, .key_label = "C",
+	  .hint = N_("check all"),
+	  .help = N_("Check every target for new releases"),
+	  .context = CTX_UPDATES | CTX_PROGRESS, .can = can_check_all,
+	  .cannot = N_("No targets, or the worker is down"),
+	  .run = run_check_all },
+	{ .name = "down", .keys = { 'j', KEY_DOWN }, .key_label = "j/Down",
+	  .help = N_("Move down (scroll in this help)"),
+	  .context = CTX_LISTS | CTX_HELP, .run = run_down },
+	{ .name = "up", .keys = { 'k', KEY_UP }, .key_label = "k/Up",
+	  .help = N_("Move up"),
+	  .context = CTX_LISTS | CTX_HELP, .run = run_up },
+	{ .name = "page-down", .keys = { KEY_NPAGE, ' ' }, .key_label = "PgDn/Space",
+	  .help = N_("One page down"),
+	  .context = CTX_LISTS | CTX_HELP, .run = run_page_down },
+	{ .name = "page-up", .keys = { KEY_PPAGE, 'b' }, .key_label = "PgUp/b",
+	  .help = N_("One page up"),
+	  .context = CTX_LISTS | CTX_HELP, .run = run_page_up },
+	{ .name = "first", .keys = { KEY_HOME, 'g' }, .key_label = "Home/g",
+	  .help = N_("Go to the first row"),
+	  .context = CTX_LISTS | CTX_HELP, .run = run_first },
+	{ .name = "last", .keys = { KEY_END, 'G' }, .key_label = "End/G",
+	  .help = N_("Go to the last row"),
+	  .context = CTX_LISTS | CTX_HELP, .run = run_last },
+	{ .name = "pane", .keys = { '1', '2', '3', '4' }, .key_label = "1-4",
+	  .hint = N_("panes"),
+	  .help = N_("Go to pane 1 Updates, 2 Progress, 3 Backups, 4 History"),
+	  .context = CTX_PANES, .run = run_pane },
+	{ .name = "next-pane", .keys = { '\t' }, .key_label = "Tab",
+	  .help = N_("Next pane"),
+	  .context = CTX_PANES, .run = run_next_pane },
+	{ .name = "previous-pane", .keys = { KEY_BTAB }, .key_label = "S-Tab",
+	  .help = N_("Previous pane"),
+	  .context = CTX_PANES, .run = run_prev_pane },
+	{ .name = "redraw", .keys = { KEY_CTRL('l') }, .key_label = "^L",
+	  .help = N_("Redraw the screen"),
+	  .context = CTX_PANES | CTX_HELP, .run = run_redraw },
+	{ .name = "help", .keys = { '?', KEY_F(1) }, .key_label = "?",
+	  .hint = N_("help"),
+	  .help = N_("Show the keys (this help)"),
+	  .context = CTX_PANES, .run = run_help },
+	{ .name = "close", .keys = { KEY_ESC, 'q', '?' }, .key_label = "Esc/q",
+	  .hint = N_("close"),
+	  .help = N_("Close this help"),
+	  .context = CTX_HELP, .run = run_close },
+	{ .name = "quit", .keys = { 'q' }, .key_label = "q",
+	  .hint = N_("quit"),
+	  .help = N_("Quit upkeep (running checks are cancelled)"),
+	  .context = CTX_PANES, .run = run_quit },
+};
+const size_t actions_count = sizeof actions / sizeof actions[0];
+
+const struct action *actions_find(unsigned context, int key)
+{
+	for (size_t i = 0; i < actions_count; i++) {
+		const struct action *a = &actions[i];
+		if (!(a->context & context))
+			continue;
+		for (size_t k = 0; k < ACTION_MAX_KEYS && a->keys[k]; k++)
+			if (a->keys[k] == key)
+				return a;
+	}
+	return NULL;
+}
+
+bool actions_available(const struct action *a, const struct ui *ui)
+{
+	return (a->context & ui_context(ui)) && (!a->can || a->can(ui));
+}
+
+enum act_result actions_dispatch(struct ui *ui, int key)
+{
+	const struct action *a = actions_find(ui_context(ui), key);
+
+	if (!a) {
+		if (!ui->help_open && key > ' ' && key < 127)
+			ui_message(ui, false, _("Key %c does nothing here; press ? for help"), key);
+		return ACT_HANDLED;
+	}
+	if (a->can && !a->can(ui)) {
+		ui_message(ui, true, "%s", _(a->cannot));
+		return ACT_HANDLED;
+	}
+	return a->run(ui, key);
+}
