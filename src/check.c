@@ -95,7 +95,9 @@ static void collect_releases(const struct target_cfg *t, const struct version_pa
 		if (t->source.tags && fnmatch(t->source.tags, rt->name, 0) != 0)
 			continue;
 		struct version v;
-		if (!version_parse(p, rt->name, &v)) {
+		/* A name git would not accept as a ref is never fetched: skip it
+		 * like any other tag that is not a release. */
+		if (!source_tag_name_ok(rt->name) || !version_parse(p, rt->name, &v)) {
 			out->n_skipped++;
 			continue;
 		}

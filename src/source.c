@@ -287,6 +287,15 @@ static char *tag_ref(const char *tag)
 	return ref;
 }
 
+bool source_tag_name_ok(const char *name)
+{
+	if (strlen(name) > SOURCE_MAX_TAG_NAME)
+		return false;
+	char *ref = tag_ref(name);
+	free(ref);
+	return ref != NULL;
+}
+
 bool source_cache_has_tag(struct source_cache *c, const char *tag, const char *object)
 {
 	char *ref = tag_ref(tag);

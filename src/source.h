@@ -18,6 +18,13 @@
 /* Initialises libgit2 once per process (idempotent, thread-safe). */
 void source_global_init(void);
 
+/* Longest tag name upkeep handles; longer ones are skipped like names that
+ * do not parse (libgit2 fails on ref names past 1 KiB). */
+#define SOURCE_MAX_TAG_NAME 255
+
+/* True when refs/tags/NAME is a valid ref name that upkeep will fetch. */
+bool source_tag_name_ok(const char *name);
+
 struct remote_tag {
 	char *name;        /* short name, untrusted */
 	char object[41];   /* what the tag ref points at */
