@@ -161,9 +161,12 @@ static int read_details(const struct config *cfg, const struct target_cfg *t,
 }
 
 void check_target(const struct config *cfg, const struct target_cfg *t,
-		  const struct target_state *st, const volatile int *cancel,
+		  const struct target_state *st, const struct check_control *ctl,
 		  struct check_result *out)
 {
+	static const struct check_control no_control;
+	if (!ctl)
+		ctl = &no_control;
 	struct up_error err = UP_ERROR_INIT;
 	long long start = util_monotonic_ms();
 	memset(out, 0, sizeof(*out));
@@ -187,8 +190,10 @@ void check_target(const struct config *cfg, const struct target_cfg *t,
 	struct source_limits lim = {
 		.deadline_ms = start + t->limits.timeout_ms,
 		.max_bytes = t->limits.fetch_bytes,
-		.cancel = cancel,
+		.cancel = ctl->cancel,
 	};
+	if (ctl->on_phase)
+		ctl->on_phase(ctl->arg, lim.deadline_ms);
 	struct tag_list tags;
 	if (source_ls_tags(t->source.git, &lim, &tags, &err) < 0) {
 		fail(out, &err);
@@ -196,6 +201,8 @@ void check_target(const struct config *cfg, const struct target_cfg *t,
 		collect_releases(t, &parser, has_installed ? &installed : NULL, &tags, out);
 		tag_list_free(&tags);
 		lim.deadline_ms = util_monotonic_ms() + t->limits.fetch_ms;
+		if (ctl->on_phase)
+			ctl->on_phase(ctl->arg, lim.deadline_ms);
 		if (read_details(cfg, t, st, &lim, out, &err) < 0)
 			fail(out, &err);
 	}

@@ -53,11 +53,19 @@ long check_newest_offered(const struct check_result *r);
 /* How many releases the channel offers. */
 size_t check_count_offered(const struct check_result *r);
 
-/* Checks one target. `installed` may be NULL (no state yet). `cancel` is
- * polled during network operations (may be NULL). Never fails as a whole:
- * problems land in out->ok/out->error. */
+/* How a caller steers a running check (every field may be 0/NULL). */
+struct check_control {
+	const volatile int *cancel;   /* polled during network operations */
+	/* Called when a phase starts with the monotonic deadline it may take:
+	 * listing tags (limits.timeout), then fetching (limits.fetch_time). */
+	void (*on_phase)(void *arg, long long deadline_ms);
+	void *arg;
+};
+
+/* Checks one target. `installed` may be NULL (no state yet). Never fails as
+ * a whole: problems land in out->ok/out->error. */
 void check_target(const struct config *cfg, const struct target_cfg *t,
-		  const struct target_state *installed, const volatile int *cancel,
+		  const struct target_state *installed, const struct check_control *ctl,
 		  struct check_result *out);
 /* Records the result in the state database (last check, releases seen). */
 int check_record(struct store *s, const struct check_result *r, struct up_error *err);

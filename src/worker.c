@@ -143,11 +143,21 @@ static void task_free(struct task *task)
 	free(task);
 }
 
+/* A check entering a phase moves the time the worker waits for it. */
+static void task_phase(void *arg, long long deadline_ms)
+{
+	struct task *task = arg;
+	pthread_mutex_lock(&task_mu);
+	task->deadline_ms = deadline_ms + WORKER_GRACE_MS;
+	pthread_cond_broadcast(&task_cv);
+	pthread_mutex_unlock(&task_mu);
+}
+
 static void *task_main(void *arg)
 {
 	struct task *task = arg;
-	check_target(task->cfg, task->t, task->has_state ? &task->st : NULL, &task->cancel,
-		     &task->result);
+	struct check_control ctl = { .cancel = &task->cancel, .on_phase = task_phase, .arg = task };
+	check_target(task->cfg, task->t, task->has_state ? &task->st : NULL, &ctl, &task->result);
 	pthread_mutex_lock(&task_mu);
 	task->done = true;
 	bool abandoned = task->abandoned;
@@ -202,8 +212,9 @@ static void report_task(struct worker *w, struct store *s, struct job *job, stru
 		r->checked_at = util_now();
 		r->error = task->cancel && job->cancel
 			? xasprintf("check cancelled")
-			: xasprintf("%s: no answer within %lld s", task->t->source.git,
-				    (task->t->limits.timeout_ms + task->t->limits.fetch_ms) / 1000);
+			: xasprintf("%s: no answer within the time limit (limits.timeout %lld s, "
+				    "limits.fetch_time %lld s)", task->t->source.git,
+				    task->t->limits.timeout_ms / 1000, task->t->limits.fetch_ms / 1000);
 	}
 	struct up_error err = UP_ERROR_INIT;
 	if (s && check_record(s, r, &err) < 0) {
@@ -235,8 +246,7 @@ static size_t start_tasks(struct task **tasks, size_t n, size_t *next)
 	while (*next < n && running < WORKER_PARALLEL) {
 		struct task *task = tasks[(*next)++];
 		const struct target_cfg *t = task->t;
-		task->deadline_ms = util_monotonic_ms() + t->limits.timeout_ms + t->limits.fetch_ms +
-				    WORKER_GRACE_MS;
+		task->deadline_ms = util_monotonic_ms() + t->limits.timeout_ms + WORKER_GRACE_MS;
 		task->started = true;
 		if (start_detached(task_main, task, NULL) != 0) {
 			task->result.target = xstrdup(t->name);

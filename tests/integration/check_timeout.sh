@@ -1,0 +1,54 @@
+#!/bin/bash
+# check_timeout.sh - a server that accepts connections and never answers
+# (libgit2 1.5 has no timeout of its own) costs a check no more than the
+# target's limits.timeout: the target is reported as timed out, exit 1, and
+# the other targets are still reported.
+. "$top_srcdir/tests/lib.sh"
+command -v python3 >/dev/null || skip_all "python3 missing (the silent server)"
+
+plan 6
+
+# A listener that accepts and then stays silent until the test ends.
+PORT_FILE=$T/silent.port
+python3 - "$PORT_FILE" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []
+end = time.time() + 120
+s.settimeout(1)
+while time.time() < end:
+    try:
+        conns.append(s.accept()[0])
+    except socket.timeout:
+        pass
+PY
+track_pid $!
+for _ in $(seq 100); do [ -s "$PORT_FILE" ] && break; sleep 0.05; done
+PORT=$(cat "$PORT_FILE")
+
+W=$T/work/good
+git_work "$W"
+git_release "$W" v1.0.0 "Release 1.0.0"
+git_bare "$W" "$T/srv/good.git"
+mkdir -p "$T/apps/silent" "$T/apps/good"
+
+CFG=$T/upkeep.yaml
+config_new "$CFG"
+config_target "$CFG" silent "http://127.0.0.1:$PORT/app.git" "$T/apps/silent" stable semver \
+	"limits: { timeout: 2s }"
+config_target "$CFG" good "file://$T/srv/good.git" "$T/apps/good"
+
+start=$(date +%s)
+up --config "$CFG" --batch check --json
+elapsed=$(( $(date +%s) - start ))
+rc_is 1 "a silent server makes its target fail: exit 1"
+ok "the check gave up within the limit plus grace ($elapsed s <= 10 s)" test "$elapsed" -le 10
+is "$(jq_target silent .ok)" false "json: the silent target is not ok"
+like "$(jq_target silent .error)" "127\.0\.0\.1:$PORT/app\.git: no answer within the time limit" \
+	"json: its error names the URL and the time limit"
+is "$(jq_target good .ok),$(jq_target good .newest)" "true,1.0.0" "json: the other target is still checked"
+up --config "$CFG" --batch check good
+rc_is 100 "the good target alone still works afterwards (exit 100)"
