@@ -1,13 +1,14 @@
 /* config.c - the configuration file (YAML): read, validated, defaults merged.
  *
- * The file (at most 1 MiB) is turned by libyaml's event API into a small
- * tree whose nodes remember where they start. Tables describe the schema;
- * the tree is applied through them onto target structures. Each target
- * starts from the built-in defaults, then the top-level `notify:` and the
- * `defaults:` sections are applied to it, then its own section: a value
- * given for the target wins key by key, and lists are replaced whole.
- * Every error is collected; they are returned sorted by position, one per
- * line, as "FILE:LINE:COLUMN: what is wrong (what was expected)".
+ * The file (at most 1 MiB) is turned into a small tree whose nodes remember
+ * where they start (yamltree.c). Tables describe the schema; the tree is
+ * applied through them onto target structures. Each target starts from the
+ * built-in defaults, then the top-level `notify:` and the `defaults:`
+ * sections are applied to it, then its own section: a value given for the
+ * target wins key by key, and lists are replaced whole. Every error is
+ * collected (yamltree.c keeps the list); they are returned sorted by
+ * position, one per line, as "FILE:LINE:COLUMN: what is wrong (what was
+ * expected)".
  */
 #include "config.h"
 
@@ -17,97 +18,48 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "escape.h"
 #include "i18n.h"
 #include "paths.h"
 #include "util.h"
 #include "version.h"
+#include "yamltree.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
-#define CONFIG_MAX_DEPTH 64
-#define CONFIG_MAX_ERRORS 100
 #define CONFIG_MAX_NAME 64
-
-/* ------------------------------------------------------------------
- * Collected errors
- * ------------------------------------------------------------------ */
-
-struct cfg_error {
-	int line, column;
-	size_t seq;
-	char *msg;
-};
 
 struct loader {
 	const char *file;        /* as given, for messages */
 	char *dir;               /* absolute directory of the file */
-	struct cfg_error *errs;
-	size_t n_errs, cap_errs, n_dropped;
-	bool quiet;              /* applying a section that was validated once */
+	struct yamltree_errors errs; /* quiet while applying a section validated once */
 };
 
 static void loader_error_at(struct loader *L, int line, int column, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+static void loader_error(struct loader *L, const struct yamltree_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void loader_error_at(struct loader *L, int line, int column, const char *fmt, ...)
 {
-	if (L->quiet)
-		return;
-	if (L->n_errs == CONFIG_MAX_ERRORS) {
-		L->n_dropped++;
-		return;
-	}
-	if (L->n_errs == L->cap_errs) {
-		L->cap_errs = L->cap_errs ? 2 * L->cap_errs : 16;
-		L->errs = xrealloc(L->errs, L->cap_errs * sizeof(*L->errs));
-	}
-	struct cfg_error *e = &L->errs[L->n_errs];
 	va_list ap;
 	va_start(ap, fmt);
-	e->msg = xvasprintf(fmt, ap);
+	yamltree_vreport_at(&L->errs, line, column, fmt, ap);
 	va_end(ap);
-	e->line = line;
-	e->column = column;
-	e->seq = L->n_errs++;
 }
 
-static int cfg_error_cmp(const void *a, const void *b)
+static void loader_error(struct loader *L, const struct yamltree_node *at, const char *fmt, ...)
 {
-	const struct cfg_error *x = a, *y = b;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->column != y->column)
-		return x->column < y->column ? -1 : 1;
-	return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-/* All messages, sorted by position, one per line. */
-static char *loader_messages(struct loader *L)
-{
-	struct strbuf sb = STRBUF_INIT;
-	qsort(L->errs, L->n_errs, sizeof(*L->errs), cfg_error_cmp);
-	for (size_t i = 0; i < L->n_errs; i++)
-		strbuf_addf(&sb, "%s%s:%d:%d: %s", i ? "\n" : "", L->file,
-			    L->errs[i].line, L->errs[i].column, L->errs[i].msg);
-	if (L->n_dropped)
-		strbuf_addf(&sb, _("\n%s: %zu more errors not shown"), L->file, L->n_dropped);
-	return strbuf_detach(&sb);
-}
-
-static void loader_release(struct loader *L)
-{
-	for (size_t i = 0; i < L->n_errs; i++)
-		free(L->errs[i].msg);
-	FREE(L->errs);
-	FREE(L->dir);
+	va_list ap;
+	va_start(ap, fmt);
+	yamltree_vreport_at(&L->errs, at ? at->line : 1, at ? at->column : 1, fmt, ap);
+	va_end(ap);
 }
 
 /* Untrusted text for a message: quoted, escaped, cut short. */
@@ -120,250 +72,13 @@ static char *quote(const char *s)
 }
 
 /* ------------------------------------------------------------------
- * The YAML tree
- * ------------------------------------------------------------------ */
-
-enum node_kind { NODE_NULL, NODE_SCALAR, NODE_SEQ, NODE_MAP, NODE_BAD };
-
-struct node {
-	enum node_kind kind;     /* NODE_BAD: already reported, skip silently */
-	int line, column;        /* 1-based */
-	char *text;              /* NODE_SCALAR */
-	struct node **items;     /* NODE_SEQ; NODE_MAP as key, value, key, value */
-	size_t n, cap;
-};
-
-static void loader_error(struct loader *L, const struct node *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void loader_error(struct loader *L, const struct node *at, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	loader_error_at(L, at ? at->line : 1, at ? at->column : 1, "%s", msg);
-	free(msg);
-}
-
-static int mark_int(size_t v)
-{
-	return v >= (size_t)0x7fffffff ? 0x7fffffff : (int)v + 1;
-}
-
-static struct node *node_new(enum node_kind kind, yaml_mark_t mark)
-{
-	struct node *n = xcalloc(1, sizeof(*n));
-	n->kind = kind;
-	n->line = mark_int(mark.line);
-	n->column = mark_int(mark.column);
-	return n;
-}
-
-static void node_add(struct node *parent, struct node *child)
-{
-	if (parent->n == parent->cap) {
-		parent->cap = parent->cap ? 2 * parent->cap : 8;
-		parent->items = xrealloc(parent->items, parent->cap * sizeof(*parent->items));
-	}
-	parent->items[parent->n++] = child;
-}
-
-/* Depth is bounded by CONFIG_MAX_DEPTH, so recursion is safe. */
-static void node_free(struct node *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->n; i++)
-		node_free(n->items[i]);
-	free(n->items);
-	free(n->text);
-	free(n);
-}
-
-static struct node *node_scalar(struct loader *L, const yaml_event_t *ev)
-{
-	const char *v = (const char *)ev->data.scalar.value;
-	size_t len = ev->data.scalar.length;
-	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-	if (plain && (len == 0 || !strcmp(v, "~") || !strcmp(v, "null") ||
-		      !strcmp(v, "Null") || !strcmp(v, "NULL")))
-		return node_new(NODE_NULL, ev->start_mark);
-	struct node *n = node_new(NODE_SCALAR, ev->start_mark);
-	if (strlen(v) != len) {
-		loader_error(L, n, _("the value contains a NUL character (expected text)"));
-		n->kind = NODE_BAD;
-		return n;
-	}
-	n->text = xstrndup(v, len);
-	return n;
-}
-
-struct builder {
-	struct loader *L;
-	struct node *root;
-	struct node *stack[CONFIG_MAX_DEPTH];
-	size_t depth;
-	int documents;
-};
-
-/* Adds one event to the tree; false stops parsing (after an error). */
-static bool tree_event(struct builder *b, const yaml_event_t *ev)
-{
-	struct node *n;
-	switch (ev->type) {
-	case YAML_DOCUMENT_START_EVENT:
-		if (++b->documents == 1)
-			return true;
-		loader_error_at(b->L, mark_int(ev->start_mark.line), mark_int(ev->start_mark.column),
-				_("a second YAML document starts here (expected a single document)"));
-		return false;
-	case YAML_SCALAR_EVENT:
-		n = node_scalar(b->L, ev);
-		break;
-	case YAML_ALIAS_EVENT: {
-		n = node_new(NODE_BAD, ev->start_mark);
-		char *name = escape_text((const char *)ev->data.alias.anchor, (size_t)-1, 60, 0);
-		loader_error(b->L, n, _("YAML alias \"*%s\" is not allowed (expected the value "
-			     "written out: aliases are refused because they can expand without bound)"),
-			     name);
-		free(name);
-		break;
-	}
-	case YAML_SEQUENCE_START_EVENT:
-		n = node_new(NODE_SEQ, ev->start_mark);
-		break;
-	case YAML_MAPPING_START_EVENT:
-		n = node_new(NODE_MAP, ev->start_mark);
-		break;
-	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT:
-		b->depth--;
-		return true;
-	default:
-		return true;
-	}
-	if (b->depth == 0)
-		b->root = n;
-	else
-		node_add(b->stack[b->depth - 1], n);
-	if (n->kind == NODE_SEQ || n->kind == NODE_MAP) {
-		if (b->depth == CONFIG_MAX_DEPTH) {
-			loader_error(b->L, n, _("nesting deeper than %d levels (expected a shallower "
-						"structure)"), CONFIG_MAX_DEPTH);
-			return false;
-		}
-		b->stack[b->depth++] = n;
-	}
-	return true;
-}
-
-/* Line and column (in characters) of a byte offset. */
-static void offset_position(const char *buf, size_t len, size_t offset, int *line, int *column)
-{
-	*line = 1;
-	*column = 1;
-	for (size_t i = 0; i < offset && i < len; i++) {
-		if (buf[i] == '\n') {
-			++*line;
-			*column = 1;
-		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-			++*column;
-		}
-	}
-}
-
-static void tree_syntax_error(struct loader *L, const yaml_parser_t *p, const char *buf, size_t len)
-{
-	const char *problem = p->problem ? p->problem : _("unknown problem");
-	if (p->error == YAML_READER_ERROR) {
-		int line, column;
-		offset_position(buf, len, p->problem_offset, &line, &column);
-		if (p->problem_value != -1)
-			loader_error_at(L, line, column, _("invalid text: %s #%02X (expected UTF-8 text)"),
-					problem, (unsigned)p->problem_value);
-		else
-			loader_error_at(L, line, column, _("invalid text: %s (expected UTF-8 text)"),
-					problem);
-		return;
-	}
-	int line = mark_int(p->problem_mark.line), column = mark_int(p->problem_mark.column);
-	if (p->error == YAML_MEMORY_ERROR)
-		loader_error_at(L, line, column, _("out of memory while parsing (expected a "
-						   "smaller file)"));
-	else if (p->context)
-		loader_error_at(L, line, column, _("YAML syntax error: %s (%s at line %d, column %d) "
-				"(expected valid YAML)"), problem, p->context,
-				mark_int(p->context_mark.line), mark_int(p->context_mark.column));
-	else
-		loader_error_at(L, line, column, _("YAML syntax error: %s (expected valid YAML)"),
-				problem);
-}
-
-/* The document's root, NULL for an empty one. *fatal when nothing could be
- * read (errors reported). */
-static struct node *tree_parse(struct loader *L, const char *buf, size_t len, bool *fatal)
-{
-	yaml_parser_t p;
-	if (!yaml_parser_initialize(&p)) {
-		fputs("upkeep: out of memory\n", stderr);
-		abort();
-	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	struct builder b = { .L = L };
-	bool ok = true, done = false;
-	while (ok && !done) {
-		yaml_event_t ev;
-		if (!yaml_parser_parse(&p, &ev)) {
-			tree_syntax_error(L, &p, buf, len);
-			ok = false;
-			break;
-		}
-		done = ev.type == YAML_STREAM_END_EVENT;
-		ok = tree_event(&b, &ev);
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&p);
-	*fatal = !ok;
-	if (!ok) {
-		node_free(b.root);
-		return NULL;
-	}
-	return b.root;
-}
-
-/* ------------------------------------------------------------------
  * Mappings
  * ------------------------------------------------------------------ */
 
-/* Index of the last key `key` in map (NULL or not a mapping: none), or -1. */
-static long map_index(const struct node *map, const char *key)
-{
-	long found = -1;
-	if (!map || map->kind != NODE_MAP)
-		return -1;
-	for (size_t i = 0; i + 1 < map->n; i += 2)
-		if (map->items[i]->kind == NODE_SCALAR && !strcmp(map->items[i]->text, key))
-			found = (long)i;
-	return found;
-}
-
-static const struct node *map_key(const struct node *map, const char *key)
-{
-	long i = map_index(map, key);
-	return i < 0 ? NULL : map->items[i];
-}
-
-static const struct node *map_get(const struct node *map, const char *key)
-{
-	long i = map_index(map, key);
-	return i < 0 ? NULL : map->items[i + 1];
-}
-
 static int key_cmp(const void *a, const void *b)
 {
-	const struct node *x = *(const struct node *const *)a;
-	const struct node *y = *(const struct node *const *)b;
+	const struct yamltree_node *x = *(const struct yamltree_node *const *)a;
+	const struct yamltree_node *y = *(const struct yamltree_node *const *)b;
 	int c = strcmp(x->text, y->text);
 	if (c)
 		return c;
@@ -373,13 +88,13 @@ static int key_cmp(const void *a, const void *b)
 }
 
 /* Reports every key given more than once (sorting keeps large maps cheap). */
-static void check_duplicates(struct loader *L, const struct node *map, const char *path,
+static void check_duplicates(struct loader *L, const struct yamltree_node *map, const char *path,
 			     bool targets)
 {
-	const struct node **keys = xcalloc(map->n / 2 + 1, sizeof(*keys));
+	const struct yamltree_node **keys = xcalloc(map->n / 2 + 1, sizeof(*keys));
 	size_t n = 0, first = 0;
 	for (size_t i = 0; i + 1 < map->n; i += 2)
-		if (map->items[i]->kind == NODE_SCALAR)
+		if (map->items[i]->kind == YAMLTREE_SCALAR)
 			keys[n++] = map->items[i];
 	qsort(keys, n, sizeof(*keys), key_cmp);
 	for (size_t i = 1; i < n; i++) {
@@ -401,12 +116,12 @@ static void check_duplicates(struct loader *L, const struct node *map, const cha
 	free(keys);
 }
 
-static char *node_describe(const struct node *n)
+static char *node_describe(const struct yamltree_node *n)
 {
 	switch (n->kind) {
-	case NODE_NULL: return xstrdup(_("no value"));
-	case NODE_SEQ: return xstrdup(_("a list"));
-	case NODE_MAP: return xstrdup(_("a mapping"));
+	case YAMLTREE_NULL: return xstrdup(_("no value"));
+	case YAMLTREE_SEQ: return xstrdup(_("a list"));
+	case YAMLTREE_MAP: return xstrdup(_("a mapping"));
 	default: return quote(n->text ? n->text : "");
 	}
 }
@@ -416,7 +131,8 @@ static const char *path_show(const char *path)
 	return *path ? path : _("top level");
 }
 
-static void type_error(struct loader *L, const struct node *v, const char *path, const char *expect)
+static void type_error(struct loader *L, const struct yamltree_node *v, const char *path,
+		       const char *expect)
 {
 	char *got = node_describe(v);
 	/* L10N: "targets.app.path: got a list (expected an absolute path)": the
@@ -783,7 +499,7 @@ static bool window_valid(const char *s)
 	return from != to && from != 24 * 60;
 }
 
-static char *abspath_value(struct loader *L, const struct field *f, const struct node *v,
+static char *abspath_value(struct loader *L, const struct field *f, const struct yamltree_node *v,
 			   const char *path, const char *expect)
 {
 	const char *s = v->text;
@@ -818,7 +534,7 @@ static bool url_scheme_allowed(const char *s, const char *const *allowed, size_t
 	return false;
 }
 
-static char *http_url_value(struct loader *L, const struct field *f, const struct node *v,
+static char *http_url_value(struct loader *L, const struct field *f, const struct yamltree_node *v,
 			    const char *path, const char *expect)
 {
 	static const char *const web[] = { "http", "https", NULL };
@@ -857,7 +573,7 @@ static bool git_scp_like(const char *s, const char *colon)
 
 /* A source repository: an allowed URL, scp-like, or a path that is made
  * absolute against the configuration file's directory. */
-static char *git_url_value(struct loader *L, const struct node *v, const char *path,
+static char *git_url_value(struct loader *L, const struct yamltree_node *v, const char *path,
 			   const char *expect)
 {
 	static const char *const allowed[] = { "file", "http", "https", "ssh", "git", NULL };
@@ -936,23 +652,23 @@ static char *preserve_normalize(const char *s)
 	return strbuf_detach(&sb);
 }
 
-static void apply_list(struct loader *L, const struct field *f, const struct node *v, void *base,
-		       const char *path)
+static void apply_list(struct loader *L, const struct field *f, const struct yamltree_node *v,
+		       void *base, const char *path)
 {
 	char ***items = (char ***)((char *)base + f->off);
 	size_t *n = (size_t *)((char *)base + f->off_n);
 	struct strvec vec = STRVEC_INIT;
 	char *expect = field_expect(f);
-	if (v->kind != NODE_SEQ && v->kind != NODE_NULL) {
+	if (v->kind != YAMLTREE_SEQ && v->kind != YAMLTREE_NULL) {
 		type_error(L, v, path, expect);
 		free(expect);
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
-		const struct node *it = v->items[i];
+		const struct yamltree_node *it = v->items[i];
 		const char *problem = NULL;
-		if (it->kind != NODE_SCALAR || !*it->text) {
-			if (it->kind != NODE_BAD)
+		if (it->kind != YAMLTREE_SCALAR || !*it->text) {
+			if (it->kind != YAMLTREE_BAD)
 				type_error(L, it, path, f->type == T_PRESERVE ?
 					   _("a path relative to the target directory") :
 					   _("a non-empty string"));
@@ -977,23 +693,23 @@ static void apply_list(struct loader *L, const struct field *f, const struct nod
 	free(expect);
 }
 
-static void apply_bits(struct loader *L, const struct field *f, const struct node *v, void *dst,
-		       const char *path)
+static void apply_bits(struct loader *L, const struct field *f, const struct yamltree_node *v,
+		       void *dst, const char *path)
 {
 	const struct name_value *names = f->aux;
 	unsigned bits = 0;
-	if (v->kind != NODE_SEQ && v->kind != NODE_NULL) {
+	if (v->kind != YAMLTREE_SEQ && v->kind != YAMLTREE_NULL) {
 		char *expect = field_expect(f);
 		type_error(L, v, path, expect);
 		free(expect);
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
-		const struct node *it = v->items[i];
-		int k = it->kind == NODE_SCALAR ? name_lookup(names, it->text) : -1;
+		const struct yamltree_node *it = v->items[i];
+		int k = it->kind == YAMLTREE_SCALAR ? name_lookup(names, it->text) : -1;
 		if (k >= 0) {
 			bits |= (unsigned)names[k].value;
-		} else if (it->kind != NODE_BAD) {
+		} else if (it->kind != YAMLTREE_BAD) {
 			char *got = node_describe(it), *list = names_list(names);
 			loader_error(L, it, _("%s: unknown value %s (expected one of: %s)"), path, got,
 				     list);
@@ -1005,7 +721,7 @@ static void apply_bits(struct loader *L, const struct field *f, const struct nod
 }
 
 /* Numbers, booleans and names: parsed, range-checked, stored. */
-static void apply_number(struct loader *L, const struct field *f, const struct node *v,
+static void apply_number(struct loader *L, const struct field *f, const struct yamltree_node *v,
 			 void *dst, const char *path, const char *expect)
 {
 	const char *s = v->text;
@@ -1040,7 +756,7 @@ static void apply_number(struct loader *L, const struct field *f, const struct n
 	free(q);
 }
 
-static void apply_scalar(struct loader *L, const struct field *f, const struct node *v,
+static void apply_scalar(struct loader *L, const struct field *f, const struct yamltree_node *v,
 			 void *dst, const char *path, const char *expect)
 {
 	const char *s = v->text;
@@ -1089,14 +805,14 @@ static void apply_scalar(struct loader *L, const struct field *f, const struct n
 	}
 }
 
-static void apply_map(struct loader *L, const struct node *map, const struct field *fields,
+static void apply_map(struct loader *L, const struct yamltree_node *map, const struct field *fields,
 		      void *base, const char *path);
 
-static void apply_value(struct loader *L, const struct field *f, const struct node *v, void *base,
-			const char *path)
+static void apply_value(struct loader *L, const struct field *f, const struct yamltree_node *v,
+			void *base, const char *path)
 {
 	void *dst = (char *)base + f->off;
-	if (v->kind == NODE_BAD)
+	if (v->kind == YAMLTREE_BAD)
 		return;
 	switch (f->type) {
 	case T_MAP: apply_map(L, v, f->aux, base, path); return;
@@ -1106,7 +822,7 @@ static void apply_value(struct loader *L, const struct field *f, const struct no
 	default: break;
 	}
 	char *expect = field_expect(f);
-	if (v->kind == NODE_SCALAR)
+	if (v->kind == YAMLTREE_SCALAR)
 		apply_scalar(L, f, v, dst, path, expect);
 	else
 		type_error(L, v, path, expect);
@@ -1115,21 +831,21 @@ static void apply_value(struct loader *L, const struct field *f, const struct no
 
 /* Applies each key of map through the fields table. A missing (null)
  * section is empty. */
-static void apply_map(struct loader *L, const struct node *map, const struct field *fields,
+static void apply_map(struct loader *L, const struct yamltree_node *map, const struct field *fields,
 		      void *base, const char *path)
 {
-	if (map->kind == NODE_NULL || map->kind == NODE_BAD)
+	if (map->kind == YAMLTREE_NULL || map->kind == YAMLTREE_BAD)
 		return;
-	if (map->kind != NODE_MAP) {
+	if (map->kind != YAMLTREE_MAP) {
 		type_error(L, map, path, _("a mapping"));
 		return;
 	}
 	check_duplicates(L, map, path_show(path), false);
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
-		const struct node *k = map->items[i], *v = map->items[i + 1];
+		const struct yamltree_node *k = map->items[i], *v = map->items[i + 1];
 		const struct field *f = NULL;
-		if (k->kind != NODE_SCALAR) {
-			if (k->kind != NODE_BAD)
+		if (k->kind != YAMLTREE_SCALAR) {
+			if (k->kind != YAMLTREE_BAD)
 				type_error(L, k, path, _("a key name"));
 			continue;
 		}
@@ -1214,31 +930,36 @@ static bool target_name_valid(const char *s)
 }
 
 /* Checks that need the whole target: required keys and the version scheme. */
-static void target_check(struct loader *L, const struct target_cfg *t, const struct node *k,
-			 const struct node *v, const char *path)
+static void target_check(struct loader *L, const struct target_cfg *t,
+			 const struct yamltree_node *k, const struct yamltree_node *v,
+			 const char *path)
 {
-	const struct node *sk = map_key(v, "source"), *sv = map_get(v, "source");
-	if (v->kind != NODE_MAP && v->kind != NODE_NULL)
+	const struct yamltree_node *sk = yamltree_find_key(v, "source");
+	const struct yamltree_node *sv = yamltree_find_value(v, "source");
+	if (v->kind != YAMLTREE_MAP && v->kind != YAMLTREE_NULL)
 		return;
 	if (!sk)
 		loader_error(L, k, _("%s: missing required key \"source\" (expected a mapping with "
 			     "git: URL)"), path);
-	else if (sv->kind == NODE_NULL || (sv->kind == NODE_MAP && !map_key(sv, "git")))
+	else if (sv->kind == YAMLTREE_NULL ||
+		 (sv->kind == YAMLTREE_MAP && !yamltree_find_key(sv, "git")))
 		loader_error(L, sk, _("%s.source: missing required key \"git\" (expected a "
 			     "repository URL or path)"), path);
-	if (!map_key(v, "path"))
+	if (!yamltree_find_key(v, "path"))
 		loader_error(L, k, _("%s: missing required key \"path\" (expected an absolute path)"),
 			     path);
 	if (t->verify.signatures == VERIFY_REQUIRED && !t->verify.allowed_signers &&
 	    !t->verify.keyring)
 		loader_error(L, k, _("%s: verify.signatures is required but neither allowed_signers "
 			     "nor keyring is set (expected at least one of them)"), path);
-	if (!sv || sv->kind != NODE_MAP)
+	if (!sv || sv->kind != YAMLTREE_MAP)
 		return;
-	const struct node *rk = map_key(sv, "regex"), *rv = map_get(sv, "regex");
-	if (t->source.scheme == SCHEME_REGEX && !rk && map_key(sv, "scheme"))
-		loader_error(L, map_key(sv, "scheme"), _("%s.source: missing required key \"regex\" "
-			     "for scheme regex (expected a POSIX extended regular expression)"), path);
+	const struct yamltree_node *rk = yamltree_find_key(sv, "regex");
+	const struct yamltree_node *rv = yamltree_find_value(sv, "regex");
+	if (t->source.scheme == SCHEME_REGEX && !rk && yamltree_find_key(sv, "scheme"))
+		loader_error(L, yamltree_find_key(sv, "scheme"), _("%s.source: missing required "
+			     "key \"regex\" for scheme regex (expected a POSIX extended regular "
+			     "expression)"), path);
 	if (t->source.scheme != SCHEME_REGEX && rk)
 		loader_error(L, rk, _("%s.source.regex: only used with scheme regex (expected no regex "
 			     "with scheme %s)"), path, version_scheme_name(t->source.scheme));
@@ -1258,20 +979,21 @@ static void target_check(struct loader *L, const struct target_cfg *t, const str
 	}
 }
 
-static void target_load(struct loader *L, struct target_cfg *t, const struct node *k,
-			const struct node *v, const struct node *notify, const struct node *defaults)
+static void target_load(struct loader *L, struct target_cfg *t, const struct yamltree_node *k,
+			const struct yamltree_node *v, const struct yamltree_node *notify,
+			const struct yamltree_node *defaults)
 {
 	target_init(t);
 	t->name = xstrdup(k->text);
 	t->line = k->line;
 	t->column = k->column;
 	char *path = path_join("targets", t->name);
-	L->quiet = true; /* these were validated once, in load_root */
+	L->errs.quiet = true; /* these were validated once, in load_root */
 	if (notify)
 		apply_map(L, notify, notify_fields, t, "notify");
 	if (defaults)
 		apply_map(L, defaults, defaults_fields, t, "defaults");
-	L->quiet = false;
+	L->errs.quiet = false;
 	apply_map(L, v, target_fields, t, path);
 	target_check(L, t, k, v, path);
 	free(path);
@@ -1306,22 +1028,23 @@ static void check_same_paths(struct loader *L, const struct config *cfg)
 	free(v);
 }
 
-static void load_targets(struct loader *L, const struct node *targets, const struct node *notify,
-			 const struct node *defaults, struct config *cfg)
+static void load_targets(struct loader *L, const struct yamltree_node *targets,
+			 const struct yamltree_node *notify, const struct yamltree_node *defaults,
+			 struct config *cfg)
 {
-	if (targets->kind == NODE_NULL || targets->kind == NODE_BAD)
+	if (targets->kind == YAMLTREE_NULL || targets->kind == YAMLTREE_BAD)
 		return;
-	if (targets->kind != NODE_MAP) {
+	if (targets->kind != YAMLTREE_MAP) {
 		type_error(L, targets, "targets", _("a mapping of target names to targets"));
 		return;
 	}
 	check_duplicates(L, targets, "targets", true);
 	cfg->targets = xcalloc(targets->n / 2 + 1, sizeof(*cfg->targets));
 	for (size_t i = 0; i + 1 < targets->n; i += 2) {
-		const struct node *k = targets->items[i], *v = targets->items[i + 1];
-		if (k->kind != NODE_SCALAR || !target_name_valid(k->text)) {
+		const struct yamltree_node *k = targets->items[i], *v = targets->items[i + 1];
+		if (k->kind != YAMLTREE_SCALAR || !target_name_valid(k->text)) {
 			char *got = node_describe(k);
-			if (k->kind != NODE_BAD)
+			if (k->kind != YAMLTREE_BAD)
 				loader_error(L, k, _("targets: invalid target name %s (expected 1 to %d "
 					     "letters, digits, '.', '_' or '-': it names a directory)"),
 					     got, CONFIG_MAX_NAME);
@@ -1339,11 +1062,11 @@ static void load_targets(struct loader *L, const struct node *targets, const str
  * Loading
  * ------------------------------------------------------------------ */
 
-static void load_root(struct loader *L, const struct node *root, struct config *cfg)
+static void load_root(struct loader *L, const struct yamltree_node *root, struct config *cfg)
 {
-	if (!root || root->kind == NODE_NULL || root->kind == NODE_BAD)
+	if (!root || root->kind == YAMLTREE_NULL || root->kind == YAMLTREE_BAD)
 		return; /* an empty file: no targets */
-	if (root->kind != NODE_MAP) {
+	if (root->kind != YAMLTREE_MAP) {
 		char *keys = keys_list(top_fields);
 		char *expect = xasprintf(_("a mapping with the keys %s"), keys);
 		type_error(L, root, "", expect);
@@ -1352,8 +1075,9 @@ static void load_root(struct loader *L, const struct node *root, struct config *
 		return;
 	}
 	apply_map(L, root, top_fields, cfg, "");
-	const struct node *defaults = map_get(root, "defaults"), *notify = map_get(root, "notify");
-	const struct node *targets = map_get(root, "targets");
+	const struct yamltree_node *defaults = yamltree_find_value(root, "defaults");
+	const struct yamltree_node *notify = yamltree_find_value(root, "notify");
+	const struct yamltree_node *targets = yamltree_find_value(root, "targets");
 	/* Validate the shared sections once; targets apply them quietly. */
 	struct target_cfg scratch;
 	target_init(&scratch);
@@ -1362,8 +1086,9 @@ static void load_root(struct loader *L, const struct node *root, struct config *
 	if (defaults)
 		apply_map(L, defaults, defaults_fields, &scratch, "defaults");
 	target_free(&scratch);
-	const struct node *t1 = map_key(defaults, "timeout");
-	const struct node *t2 = map_key(map_get(defaults, "limits"), "timeout");
+	const struct yamltree_node *t1 = yamltree_find_key(defaults, "timeout");
+	const struct yamltree_node *t2 =
+		yamltree_find_key(yamltree_find_value(defaults, "limits"), "timeout");
 	if (t1 && t2)
 		loader_error(L, t1 ->line > t2->line ? t1 : t2, _("defaults: both timeout and "
 			     "limits.timeout are given (expected one of them)"));
@@ -1431,23 +1156,24 @@ int config_load(const char *path, struct config **out, struct up_error *err)
 	if (!strcmp(L.dir, "/"))
 		L.dir[0] = '\0'; /* "/repo", not "//repo" */
 	bool fatal;
-	struct node *root = tree_parse(&L, sb.buf ? sb.buf : "", sb.len, &fatal);
+	struct yamltree_node *root = yamltree_parse(sb.buf ? sb.buf : "", sb.len, &L.errs, &fatal);
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
 	cfg->file = xstrdup(path);
 	cfg->state_dir = paths_default_state_dir();
 	cfg->cache_dir = paths_default_cache_dir();
 	if (!fatal)
 		load_root(&L, root, cfg);
-	node_free(root);
+	yamltree_free(&root);
 	strbuf_release(&sb);
 	int rc = 0;
-	if (L.n_errs || L.n_dropped) {
-		char *msg = loader_messages(&L);
+	if (yamltree_has_errors(&L.errs)) {
+		char *msg = yamltree_format_errors(&L.errs, L.file);
 		rc = err_set(err, UP_ERR_CONFIG, "%s", msg);
 		free(msg);
 		config_free(&cfg);
 	}
-	loader_release(&L);
+	yamltree_release_errors(&L.errs);
+	free(L.dir);
 	*out = cfg;
 	return rc;
 }
