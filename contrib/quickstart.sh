@@ -30,13 +30,15 @@ AUTOGEN=${AUTOGEN:-missing}
 export LANG=C.UTF-8
 unset LC_ALL
 
-# The build dependencies (Debian package names). lighttpd, tmux, util-linux
-# (flock) and jq are used by the integration and console tests only.
+# The build dependencies (Debian package names). lighttpd (with
+# lighttpd-mod-openssl and openssl for https://), openssh-server (ssh://),
+# tmux, util-linux (flock) and jq are used by the integration and console
+# tests only.
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config gettext autopoint
 	libncurses-dev libgit2-dev libcurl4-gnutls-dev libgnutls28-dev
 	libyaml-dev libsqlite3-dev libzstd-dev libjson-c-dev libcmocka-dev
-	git tmux lighttpd util-linux jq
+	git tmux lighttpd lighttpd-mod-openssl openssl openssh-server util-linux jq
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -75,7 +77,7 @@ missing_packages() {
 
 install_deps() {
 	command -v dpkg-query >/dev/null 2>&1 || die "this script expects Debian (dpkg, apt-get)"
-	local missing had_lighttpd=1
+	local missing had_lighttpd=1 had_sshd=1
 	missing=$(missing_packages)
 	if [ -z "$missing" ]; then
 		say "build dependencies: all installed"
@@ -83,6 +85,7 @@ install_deps() {
 	fi
 	[ "${NO_INSTALL:-0}" = 1 ] && die "missing packages (NO_INSTALL=1):" $missing
 	dpkg-query -W -f='${Status}\n' lighttpd 2>/dev/null | grep -q '^install ok installed$' || had_lighttpd=0
+	dpkg-query -W -f='${Status}\n' openssh-server 2>/dev/null | grep -q '^install ok installed$' || had_sshd=0
 	say "installing:" $missing
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	# shellcheck disable=SC2086
@@ -95,6 +98,18 @@ install_deps() {
 			as_root systemctl disable --now lighttpd >/dev/null 2>&1 || true
 		else
 			as_root service lighttpd stop >/dev/null 2>&1 || true
+		fi
+	fi
+	if [ "$had_sshd" = 0 ]; then
+		# Same for openssh-server: the tests run a private sshd on
+		# 127.0.0.1; a system sshd on port 22 that nobody asked for is not
+		# left running.
+		say "stopping the ssh system service that the package started (the tests run their own)"
+		if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+			as_root systemctl disable --now ssh.service >/dev/null 2>&1 || true
+			as_root systemctl disable --now ssh.socket >/dev/null 2>&1 || true
+		else
+			as_root service ssh stop >/dev/null 2>&1 || true
 		fi
 	fi
 }

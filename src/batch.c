@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "adopt.h"
+#include "batch_archive.h"
 #include "escape.h"
 #include "i18n.h"
 #include "store.h"
@@ -271,6 +272,11 @@ int batch_run(const struct config *cfg, int argc, char **argv, const struct batc
 	} commands[] = {
 		{ "check", cmd_check },
 		{ "adopt", cmd_adopt },
+		{ "backup", batch_cmd_backup },
+		{ "snapshots", batch_cmd_snapshots },
+		{ "restore", batch_cmd_restore },
+		{ "verify", batch_cmd_verify },
+		{ "files", batch_cmd_files },
 	};
 	const char *name = argc > 0 ? argv[0] : "check";
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
@@ -283,7 +289,7 @@ int batch_run(const struct config *cfg, int argc, char **argv, const struct batc
 		}
 	}
 	char *safe = escape_text(name, (size_t)-1, 40, 0);
-	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: check, adopt)\n"), safe);
+	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: check, adopt, backup, snapshots, restore, verify, files)\n"), safe);
 	free(safe);
 	return EXIT_USAGE;
 }

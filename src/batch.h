@@ -11,6 +11,12 @@
 struct batch_options {
 	bool json;     /* one JSON object per line on stdout */
 	bool quiet;    /* no progress on stderr */
+	/* archive commands */
+	const char *note;  /* backup --note TEXT */
+	const char *to;    /* restore --to DIR */
+	bool force;        /* restore: DIR may be non-empty */
+	bool read_data;    /* verify: re-read and re-hash every chunk */
+	bool all;          /* verify: every snapshot */
 };
 
 /* Runs one command (argv[0]) and returns the exit code (upkeep.h). */

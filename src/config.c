@@ -2,19 +2,18 @@
  *
  * The file (at most 1 MiB) is turned into a small tree whose nodes remember
  * where they start (yamltree.c). Tables describe the schema; the tree is
- * applied through them onto target structures. Each target starts from the
- * built-in defaults, then the top-level `notify:` and the `defaults:`
- * sections are applied to it, then its own section: a value given for the
- * target wins key by key, and lists are replaced whole. Every error is
- * collected (yamltree.c keeps the list); they are returned sorted by
- * position, one per line, as "FILE:LINE:COLUMN: what is wrong (what was
- * expected)".
+ * applied through them onto target structures, each value parsed and checked
+ * by confvalue.c. Each target starts from the built-in defaults, then the
+ * top-level `notify:` and the `defaults:` sections are applied to it, then
+ * its own section: a value given for the target wins key by key, and lists
+ * are replaced whole. Every error is collected (yamltree.c keeps the list);
+ * they are returned sorted by position, one per line, as
+ * "FILE:LINE:COLUMN: what is wrong (what was expected)".
  */
 #include "config.h"
 
 #include "conf.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -25,6 +24,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "confvalue.h"
 #include "escape.h"
 #include "i18n.h"
 #include "paths.h"
@@ -62,15 +62,6 @@ static void loader_error(struct loader *L, const struct yamltree_node *at, const
 	va_end(ap);
 }
 
-/* Untrusted text for a message: quoted, escaped, cut short. */
-static char *quote(const char *s)
-{
-	char *e = escape_text(s, (size_t)-1, 60, 0);
-	char *q = xasprintf("\"%s\"", e);
-	free(e);
-	return q;
-}
-
 /* ------------------------------------------------------------------
  * Mappings
  * ------------------------------------------------------------------ */
@@ -102,7 +93,7 @@ static void check_duplicates(struct loader *L, const struct yamltree_node *map, 
 			first = i;
 			continue;
 		}
-		char *q = quote(keys[i]->text);
+		char *q = confvalue_quote(keys[i]->text);
 		if (targets)
 			loader_error(L, keys[i], _("%s: duplicate target %s, first defined at line %d, "
 				     "column %d (expected unique target names)"), path, q,
@@ -122,7 +113,7 @@ static char *node_describe(const struct yamltree_node *n)
 	case YAMLTREE_NULL: return xstrdup(_("no value"));
 	case YAMLTREE_SEQ: return xstrdup(_("a list"));
 	case YAMLTREE_MAP: return xstrdup(_("a mapping"));
-	default: return quote(n->text ? n->text : "");
+	default: return confvalue_quote(n->text ? n->text : "");
 	}
 }
 
@@ -154,8 +145,8 @@ enum field_type {
 	T_SKIP,       /* read by the caller */
 	T_MAP,        /* aux: struct field[] */
 	T_STR, T_ABSPATH, T_GIT_URL, T_HTTP_URL, T_DURATION, T_SIZE, T_INT, T_BOOL,
-	T_ENUM,       /* aux: struct name_value[]; stored as an int-sized enum */
-	T_BITS,       /* aux: struct name_value[]; list stored as unsigned bits */
+	T_ENUM,       /* aux: struct confvalue_name[]; stored as an int-sized enum */
+	T_BITS,       /* aux: struct confvalue_name[]; list stored as unsigned bits */
 	T_LIST,       /* strings at off, count at off_n */
 	T_PRESERVE,   /* like T_LIST, relative paths */
 	T_WINDOW
@@ -167,11 +158,6 @@ enum field_flag {
 	FL_POSITIVE = 1 << 2,   /* T_DURATION, T_SIZE: 0 is an error */
 	FL_NOT_ROOT = 1 << 3,   /* T_ABSPATH: "/" is an error */
 	FL_FILE_URL = 1 << 4    /* T_HTTP_URL: file:// is accepted too */
-};
-
-struct name_value {
-	const char *name;
-	int value;
 };
 
 struct field {
@@ -193,22 +179,22 @@ struct field {
 _Static_assert(sizeof(enum version_scheme) == sizeof(int) && sizeof(enum layout) == sizeof(int) &&
 	       sizeof(enum verify_mode) == sizeof(int), "T_ENUM stores enums as int");
 
-static const struct name_value scheme_names[] = {
+static const struct confvalue_name scheme_names[] = {
 	{ "semver", SCHEME_SEMVER }, { "date", SCHEME_DATE }, { "regex", SCHEME_REGEX }, { NULL, 0 }
 };
-static const struct name_value layout_names[] = {
+static const struct confvalue_name layout_names[] = {
 	{ "plain", LAYOUT_PLAIN }, { "releases", LAYOUT_RELEASES }, { NULL, 0 }
 };
-static const struct name_value verify_names[] = {
+static const struct confvalue_name verify_names[] = {
 	{ "required", VERIFY_REQUIRED }, { "if-signed", VERIFY_IF_SIGNED }, { "off", VERIFY_OFF },
 	{ NULL, 0 }
 };
-static const struct name_value auto_names[] = {
+static const struct confvalue_name auto_names[] = {
 	{ "major", AUTO_MAJOR }, { "minor", AUTO_MINOR }, { "patch", AUTO_PATCH },
 	{ "pre-release", AUTO_PRERELEASE }, { "security", AUTO_SECURITY },
 	{ "hotfix", AUTO_HOTFIX }, { NULL, 0 }
 };
-static const struct name_value event_names[] = {
+static const struct confvalue_name event_names[] = {
 	{ "success", NOTIFY_SUCCESS }, { "failure", NOTIFY_FAILURE },
 	{ "rollback", NOTIFY_ROLLBACK }, { "security", NOTIFY_SECURITY },
 	{ "backup_failure", NOTIFY_BACKUP_FAILURE }, { NULL, 0 }
@@ -345,14 +331,6 @@ static const struct field top_fields[] = {
 	END
 };
 
-static char *names_list(const struct name_value *names)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; names[i].name; i++)
-		strbuf_addf(&sb, "%s%s", i ? ", " : "", names[i].name);
-	return strbuf_detach(&sb);
-}
-
 static char *keys_list(const struct field *fields)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -383,7 +361,7 @@ static char *field_expect(const struct field *f)
 	case T_BOOL: return xstrdup(_("true, false, yes or no"));
 	case T_ENUM:
 	case T_BITS:
-		names = names_list(f->aux);
+		names = confvalue_names_list(f->aux);
 		s = xasprintf(f->type == T_ENUM ? _("one of: %s") : _("a list of: %s"), names);
 		free(names);
 		return s;
@@ -406,250 +384,6 @@ static void set_string(void *dst, char *owned)
 	char **p = dst;
 	free(*p);
 	*p = owned;
-}
-
-static bool parse_int(const char *s, long long *out)
-{
-	const char *d = *s == '-' ? s + 1 : s;
-	if (!isdigit((unsigned char)*d))
-		return false;
-	errno = 0;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool parse_bool(const char *s, bool *out)
-{
-	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes"))
-		return *out = true, true;
-	if (!strcasecmp(s, "false") || !strcasecmp(s, "no"))
-		return *out = false, true;
-	return false;
-}
-
-static int name_lookup(const struct name_value *names, const char *s)
-{
-	for (size_t i = 0; names[i].name; i++)
-		if (!strcmp(names[i].name, s))
-			return (int)i;
-	return -1;
-}
-
-static bool window_day(const char *s, size_t avail)
-{
-	static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-	if (avail < 3)
-		return false;
-	for (size_t i = 0; i < 7; i++)
-		if (!strncasecmp(s, days[i], 3))
-			return true;
-	return false;
-}
-
-/* "daily" or a comma-separated list of days and day ranges (Mon-Fri). */
-static bool window_days(const char *s, size_t len)
-{
-	if (len == 5 && !strncasecmp(s, "daily", 5))
-		return true;
-	size_t i = 0;
-	while (i < len) {
-		if (!window_day(s + i, len - i))
-			return false;
-		i += 3;
-		if (i < len && s[i] == '-') {
-			if (!window_day(s + i + 1, len - i - 1))
-				return false;
-			i += 4;
-		}
-		if (i == len)
-			return true;
-		if (s[i] != ',' || ++i == len)
-			return false;
-	}
-	return false;
-}
-
-/* "HH:MM" at s (5 bytes known to be there) in minutes; 24:00 is allowed. */
-static bool window_time(const char *s, int *minutes)
-{
-	for (int i = 0; i < 5; i++)
-		if (i == 2 ? s[i] != ':' : !isdigit((unsigned char)s[i]))
-			return false;
-	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-	if (m > 59 || h > 24 || (h == 24 && m != 0))
-		return false;
-	*minutes = h * 60 + m;
-	return true;
-}
-
-static bool window_valid(const char *s)
-{
-	const char *sp = strchr(s, ' ');
-	if (!sp || !window_days(s, (size_t)(sp - s)))
-		return false;
-	while (*sp == ' ')
-		sp++;
-	int from, to;
-	if (strlen(sp) != 11 || sp[5] != '-' || !window_time(sp, &from) || !window_time(sp + 6, &to))
-		return false;
-	return from != to && from != 24 * 60;
-}
-
-static char *abspath_value(struct loader *L, const struct field *f, const struct yamltree_node *v,
-			   const char *path, const char *expect)
-{
-	const char *s = v->text;
-	char *q = quote(s);
-	char *out = NULL;
-	size_t len = strlen(s);
-	while (len > 1 && s[len - 1] == '/')
-		len--;
-	if (s[0] != '/')
-		loader_error(L, v, _("%s: %s is a relative path (expected an absolute path starting "
-			     "with /)"), path, q);
-	else if ((f->flags & FL_NOT_ROOT) && len == 1)
-		loader_error(L, v, _("%s: %s is the root directory (expected an application's own "
-			     "directory)"), path, q);
-	else
-		out = xstrndup(s, len);
-	free(q);
-	return out;
-}
-
-/* "scheme://..." with an allowed scheme; *scheme_len is set when s has one. */
-static bool url_scheme_allowed(const char *s, const char *const *allowed, size_t *scheme_len)
-{
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
-	*scheme_len = 0;
-	if (n == 0 || strncmp(s + n, "://", 3) != 0)
-		return false;
-	*scheme_len = n;
-	for (size_t i = 0; allowed[i]; i++)
-		if (strlen(allowed[i]) == n && !strncasecmp(s, allowed[i], n))
-			return true;
-	return false;
-}
-
-static char *http_url_value(struct loader *L, const struct field *f, const struct yamltree_node *v,
-			    const char *path, const char *expect)
-{
-	static const char *const web[] = { "http", "https", NULL };
-	static const char *const web_file[] = { "http", "https", "file", NULL };
-	size_t n;
-	const char *s = v->text;
-	bool allowed = url_scheme_allowed(s, f->flags & FL_FILE_URL ? web_file : web, &n);
-	if (allowed && s[n + 3])
-		return xstrdup(s);
-	if (allowed)
-		loader_error(L, v, _("%s: the URL has no host (expected %s)"), path, expect);
-	else if (n)
-		loader_error(L, v, _("%s: unsupported URL scheme \"%.*s://\" (expected %s)"), path,
-			     (int)n, s, expect);
-	else {
-		char *q = quote(s);
-		loader_error(L, v, _("%s: %s is not a URL (expected %s)"), path, q, expect);
-		free(q);
-	}
-	return NULL;
-}
-
-/* `[user@]host:path`, as git and scp read it. */
-static bool git_scp_like(const char *s, const char *colon)
-{
-	const char *at = memchr(s, '@', (size_t)(colon - s));
-	const char *host = at ? at + 1 : s;
-	size_t n = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_[]");
-	/* "https:/host/repo" is a mistyped URL, not a host called https. */
-	static const char *const schemes[] = { "file", "http", "https", "ssh", "git", "ftp", NULL };
-	for (size_t i = 0; !at && schemes[i]; i++)
-		if (strlen(schemes[i]) == n && !strncasecmp(host, schemes[i], n))
-			return false;
-	return (!at || at > s) && n > 0 && host + n == colon && colon[1] != '\0';
-}
-
-/* A source repository: an allowed URL, scp-like, or a path that is made
- * absolute against the configuration file's directory. */
-static char *git_url_value(struct loader *L, const struct yamltree_node *v, const char *path,
-			   const char *expect)
-{
-	static const char *const allowed[] = { "file", "http", "https", "ssh", "git", NULL };
-	const char *s = v->text, *colon = strchr(s, ':'), *slash = strchr(s, '/');
-	size_t n;
-	if (url_scheme_allowed(s, allowed, &n)) {
-		if (!s[n + 3] || (n == 4 && !strncasecmp(s, "file", 4) && s[n + 3] != '/')) {
-			loader_error(L, v, _("%s: the URL has no %s (expected %s)"), path,
-				     s[n + 3] ? _("absolute path (file:///path)") : _("host or path"),
-				     expect);
-			return NULL;
-		}
-		return xstrdup(s);
-	}
-	if (n) {
-		loader_error(L, v, _("%s: unsupported URL scheme \"%.*s://\" (expected %s)"), path,
-			     (int)n, s, expect);
-		return NULL;
-	}
-	bool scp = colon && (!slash || colon < slash);
-	char *q = quote(s), *out = NULL;
-	if (!*s)
-		loader_error(L, v, _("%s: the value is empty (expected %s)"), path, expect);
-	else if (*s == '~')
-		loader_error(L, v, _("%s: %s starts with ~, which is not expanded (expected an "
-			     "absolute path)"), path, q);
-	else if (scp && !git_scp_like(s, colon))
-		loader_error(L, v, _("%s: %s is not a valid URL (expected %s)"), path, q, expect);
-	else if (*s == '/' || scp)
-		out = xstrdup(s);
-	else if (!strcmp(s, "."))
-		out = xstrdup(*L->dir ? L->dir : "/");
-	else {
-		while (s[0] == '.' && s[1] == '/')
-			s += 2;
-		out = xasprintf("%s/%s", L->dir, s);
-	}
-	free(q);
-	return out;
-}
-
-/* Why a preserve entry is unusable, or NULL. */
-static const char *preserve_problem(const char *s)
-{
-	if (*s == '/')
-		return _("is an absolute path");
-	if (*s == '~')
-		return _("starts with ~");
-	bool named = false;
-	for (const char *p = s; *p; ) {
-		size_t len = strcspn(p, "/");
-		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return _("leaves the target directory");
-		if (len && !(len == 1 && p[0] == '.'))
-			named = true;
-		p += len + (p[len] == '/');
-	}
-	return named ? NULL : _("names the target directory itself");
-}
-
-/* "./data//x/" -> "data/x/": the form callers compare against. */
-static char *preserve_normalize(const char *s)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *p = s; *p; ) {
-		size_t len = strcspn(p, "/");
-		if (len && !(len == 1 && p[0] == '.')) {
-			if (sb.len)
-				strbuf_addch(&sb, '/');
-			strbuf_add(&sb, p, len);
-		}
-		p += len + (p[len] == '/');
-	}
-	if (s[strlen(s) - 1] == '/')
-		strbuf_addch(&sb, '/');
-	return strbuf_detach(&sb);
 }
 
 static void apply_list(struct loader *L, const struct field *f, const struct yamltree_node *v,
@@ -676,13 +410,13 @@ static void apply_list(struct loader *L, const struct field *f, const struct yam
 		}
 		if (f->type == T_LIST) {
 			strvec_push(&vec, it->text);
-		} else if ((problem = preserve_problem(it->text))) {
-			char *q = quote(it->text);
+		} else if ((problem = confvalue_preserve_problem(it->text))) {
+			char *q = confvalue_quote(it->text);
 			loader_error(L, it, _("%s: %s %s (expected a path relative to the target "
 				     "directory, without \"..\")"), path, q, problem);
 			free(q);
 		} else {
-			strvec_push_owned(&vec, preserve_normalize(it->text));
+			strvec_push_owned(&vec, confvalue_preserve_normalize(it->text));
 		}
 	}
 	for (size_t i = 0; i < *n; i++)
@@ -696,7 +430,7 @@ static void apply_list(struct loader *L, const struct field *f, const struct yam
 static void apply_bits(struct loader *L, const struct field *f, const struct yamltree_node *v,
 		       void *dst, const char *path)
 {
-	const struct name_value *names = f->aux;
+	const struct confvalue_name *names = f->aux;
 	unsigned bits = 0;
 	if (v->kind != YAMLTREE_SEQ && v->kind != YAMLTREE_NULL) {
 		char *expect = field_expect(f);
@@ -706,11 +440,11 @@ static void apply_bits(struct loader *L, const struct field *f, const struct yam
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct yamltree_node *it = v->items[i];
-		int k = it->kind == YAMLTREE_SCALAR ? name_lookup(names, it->text) : -1;
+		int k = it->kind == YAMLTREE_SCALAR ? confvalue_name_lookup(names, it->text) : -1;
 		if (k >= 0) {
 			bits |= (unsigned)names[k].value;
 		} else if (it->kind != YAMLTREE_BAD) {
-			char *got = node_describe(it), *list = names_list(names);
+			char *got = node_describe(it), *list = confvalue_names_list(names);
 			loader_error(L, it, _("%s: unknown value %s (expected one of: %s)"), path, got,
 				     list);
 			free(got);
@@ -731,11 +465,11 @@ static void apply_number(struct loader *L, const struct field *f, const struct y
 	switch (f->type) {
 	case T_DURATION: ok = util_parse_duration_ms(s, &num); break;
 	case T_SIZE: ok = util_parse_size(s, &num); break;
-	case T_INT: ok = parse_int(s, &num); break;
-	case T_BOOL: ok = parse_bool(s, &b); break;
-	default: ok = (k = name_lookup(f->aux, s)) >= 0; break;
+	case T_INT: ok = confvalue_parse_int(s, &num); break;
+	case T_BOOL: ok = confvalue_parse_bool(s, &b); break;
+	default: ok = (k = confvalue_name_lookup(f->aux, s)) >= 0; break;
 	}
-	char *q = quote(s);
+	char *q = confvalue_quote(s);
 	if (!ok && f->type == T_ENUM)
 		loader_error(L, v, _("%s: unknown value %s (expected %s)"), path, q, expect);
 	else if (!ok)
@@ -750,7 +484,7 @@ static void apply_number(struct loader *L, const struct field *f, const struct y
 	else if (f->type == T_BOOL)
 		*(bool *)dst = b;
 	else if (f->type == T_ENUM)
-		*(int *)dst = ((const struct name_value *)f->aux)[k].value;
+		*(int *)dst = ((const struct confvalue_name *)f->aux)[k].value;
 	else
 		*(long long *)dst = num;
 	free(q);
@@ -770,19 +504,20 @@ static void apply_scalar(struct loader *L, const struct field *f, const struct y
 			set_string(dst, NULL);
 		return;
 	case T_ABSPATH: {
-		char *p = abspath_value(L, f, v, path, expect);
+		char *p = confvalue_abspath(&L->errs, v, path, (f->flags & FL_NOT_ROOT) != 0);
 		if (p)
 			set_string(dst, p);
 		return;
 	}
 	case T_GIT_URL: {
-		char *url = git_url_value(L, v, path, expect);
+		char *url = confvalue_git_url(&L->errs, v, path, expect, L->dir);
 		if (url)
 			set_string(dst, url);
 		return;
 	}
 	case T_HTTP_URL: {
-		char *url = http_url_value(L, f, v, path, expect);
+		char *url = confvalue_http_url(&L->errs, v, path, expect,
+					       (f->flags & FL_FILE_URL) != 0);
 		if (url)
 			set_string(dst, url);
 		return;
@@ -790,10 +525,10 @@ static void apply_scalar(struct loader *L, const struct field *f, const struct y
 	case T_WINDOW:
 		if (!strcasecmp(s, "any")) {
 			set_string(dst, NULL);
-		} else if (window_valid(s)) {
+		} else if (confvalue_window_valid(s)) {
 			set_string(dst, xstrdup(s));
 		} else {
-			char *q = quote(s);
+			char *q = confvalue_quote(s);
 			loader_error(L, v, _("%s: %s is not a time window (expected %s)"), path, q,
 				     expect);
 			free(q);
@@ -853,7 +588,7 @@ static void apply_map(struct loader *L, const struct yamltree_node *map, const s
 			if (!strcmp(fields[j].key, k->text))
 				f = &fields[j];
 		if (!f) {
-			char *q = quote(k->text), *keys = keys_list(fields);
+			char *q = confvalue_quote(k->text), *keys = keys_list(fields);
 			loader_error(L, k, _("%s: unknown key %s (expected one of: %s)"), path_show(path),
 				     q, keys);
 			free(q);

@@ -29,6 +29,13 @@ static void usage(FILE *out)
 		"Batch commands:\n"
 		"  check [TARGET]...        list releases newer than the installed ones\n"
 		"  adopt TARGET VERSION     record the version of an app installed before upkeep\n"
+		"  backup TARGET [--note TEXT]        snapshot the target's tree into the archive\n"
+		"  snapshots TARGET                   list the target's snapshots\n"
+		"  restore TARGET SNAPSHOT --to DIR [PATH]... [--force]\n"
+		"                                     write a snapshot (or some paths) into DIR\n"
+		"  verify (SNAPSHOT | --all) [--read-data]\n"
+		"                                     check the archive; --read-data re-hashes all data\n"
+		"  files SNAPSHOT [PATH]              list a directory of a snapshot\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE        configuration file (default: $XDG_CONFIG_HOME/upkeep/upkeep.yaml,\n"
@@ -36,6 +43,11 @@ static void usage(FILE *out)
 		"  -b, --batch              run a batch command instead of the console\n"
 		"      --json               batch output as one JSON object per line\n"
 		"  -q, --quiet              no progress or confirmations on stderr/stdout\n"
+		"      --note TEXT          backup: a note kept with the snapshot\n"
+		"      --to DIR             restore: the directory to write into\n"
+		"      --force              restore: DIR may exist and hold files (they are replaced)\n"
+		"      --read-data          verify: re-read and re-hash every chunk\n"
+		"      --all                verify: every snapshot\n"
 		"      --ascii              draw the console with ASCII characters only\n"
 		"      --no-color           no colours (also when NO_COLOR is set)\n"
 		"  -h, --help               show this help\n"
@@ -51,7 +63,8 @@ static void usage(FILE *out)
 		"  100  check: updates are available\n"), out);
 }
 
-enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO };
+enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO, OPT_NOTE, OPT_TO,
+       OPT_FORCE, OPT_READ_DATA, OPT_ALL };
 
 struct cli {
 	const char *config;
@@ -72,6 +85,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 		{ "demo", required_argument, NULL, OPT_DEMO },
+		{ "note", required_argument, NULL, OPT_NOTE },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "read-data", no_argument, NULL, OPT_READ_DATA },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -87,6 +105,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_NO_COLOR: cli->console_opts.no_color = true; break;
 		case OPT_CHECK_CONFIG: cli->check_config = true; break;
 		case OPT_DEMO: cli->demo_dir = optarg; break;
+		case OPT_NOTE: cli->batch_opts.note = optarg; break;
+		case OPT_TO: cli->batch_opts.to = optarg; break;
+		case OPT_FORCE: cli->batch_opts.force = true; break;
+		case OPT_READ_DATA: cli->batch_opts.read_data = true; break;
+		case OPT_ALL: cli->batch_opts.all = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("upkeep %s\n", PACKAGE_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return -1;

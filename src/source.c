@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,18 +24,9 @@ struct source_cache {
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-static void global_init(void)
-{
-	git_libgit2_init();
-	/* The remote may belong to another user (a shared /srv/git): libgit2's
-	 * owner check would fail with a misleading safe.directory error. */
-	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-}
-
-void source_global_init(void)
-{
-	pthread_once(&init_once, global_init);
-}
+/* Why SSL_CERT_FILE / SSL_CERT_DIR could not be loaded (NULL: no error);
+ * https sources fail with it rather than quietly using the default bundle. */
+static char *cert_locations_error;
 
 /* libgit2's last error as text, escaped: it may quote remote data. */
 static char *git_reason(int rc)
@@ -45,6 +37,48 @@ static char *git_reason(int rc)
 	return xasprintf("libgit2 error %d", rc);
 }
 
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+/* SSL_CERT_FILE and SSL_CERT_DIR replace the CA certificates compiled into
+ * libgit2's TLS library (mbedTLS on Debian), as they do for OpenSSL-based
+ * tools: how an admin trusts a private CA. */
+static void load_cert_locations(void)
+{
+	const char *file = env_nonempty("SSL_CERT_FILE"), *dir = env_nonempty("SSL_CERT_DIR");
+	if (!file && !dir)
+		return;
+	int rc = git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, dir);
+	if (rc < 0) {
+		char *reason = git_reason(rc);
+		char *where = file && dir ? xasprintf("SSL_CERT_FILE=%s, SSL_CERT_DIR=%s", file, dir)
+			      : file ? xasprintf("SSL_CERT_FILE=%s", file)
+				     : xasprintf("SSL_CERT_DIR=%s", dir);
+		char *safe = escape_text(where, (size_t)-1, 400, 0);
+		cert_locations_error = xasprintf("cannot load the CA certificates of %s: %s", safe, reason);
+		free(safe);
+		free(where);
+		free(reason);
+	}
+}
+
+static void global_init(void)
+{
+	git_libgit2_init();
+	/* The remote may belong to another user (a shared /srv/git): libgit2's
+	 * owner check would fail with a misleading safe.directory error. */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	load_cert_locations();
+}
+
+void source_global_init(void)
+{
+	pthread_once(&init_once, global_init);
+}
+
 static int git_fail(struct up_error *err, enum up_status st, int rc, const char *what,
 		    const char *url)
 {
@@ -52,6 +86,17 @@ static int git_fail(struct up_error *err, enum up_status st, int rc, const char 
 	char *safe_url = escape_text(url, (size_t)-1, 200, 0);
 	err_set(err, st, "%s: %s: %s", safe_url, what, reason);
 	free(reason);
+	free(safe_url);
+	return -1;
+}
+
+/* An https source cannot be trusted when SSL_CERT_FILE/DIR failed to load. */
+static int check_cert_locations(const char *url, const char *what, struct up_error *err)
+{
+	if (!cert_locations_error || strncasecmp(url, "https://", 8) != 0)
+		return 0;
+	char *safe_url = escape_text(url, (size_t)-1, 200, 0);
+	err_set(err, UP_ERR_SOURCE, "%s: %s: %s", safe_url, what, cert_locations_error);
 	free(safe_url);
 	return -1;
 }
@@ -76,6 +121,14 @@ struct net_state {
 	const struct source_limits *lim;
 	int cred_attempts;
 	bool over_size, over_time, cancelled;
+	/* ssh credentials: what was offered, for the error message */
+	bool tried_agent;
+	size_t next_key;          /* next of ssh_keys[] to try */
+	char tried[160];          /* "ssh-agent, ~/.ssh/id_ed25519" */
+	bool no_more_creds;       /* the callback had nothing left to offer */
+	/* the server's certificate or host key, as libgit2 judged it */
+	bool cert_seen, cert_valid, cert_ssh;
+	char cert_host[256];
 };
 
 static int check_limits(struct net_state *st, size_t received)
@@ -110,32 +163,68 @@ static int on_sideband(const char *str, int len, void *payload)
 	return check_limits(payload, 0);
 }
 
-/* SSH: the agent first, then the usual key files; give up after a few
- * rounds instead of looping on a key the server refuses. */
+static void note_tried(struct net_state *st, const char *what)
+{
+	size_t len = strlen(st->tried);
+	snprintf(st->tried + len, sizeof(st->tried) - len, "%s%s", len ? ", " : "", what);
+}
+
+static const char *const ssh_keys[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+#define N_SSH_KEYS (sizeof(ssh_keys) / sizeof(ssh_keys[0]))
+
+/* SSH: the agent first, then each of the usual key files once; libgit2 asks
+ * again after every refusal, so each call offers the next one, and the
+ * number of rounds is capped. A URL without a user name logs in as "git". */
 static int on_credentials(git_credential **out, const char *url, const char *user,
 			  unsigned int allowed, void *payload)
 {
 	struct net_state *st = payload;
 	(void)url;
-	if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || ++st->cred_attempts > 3)
-		return GIT_EUSER;
+	if (++st->cred_attempts > (int)N_SSH_KEYS + 2)
+		goto none;
+	if (allowed & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user ? user : "git");
+	if (!(allowed & GIT_CREDENTIAL_SSH_KEY))
+		goto none;
 	const char *name = user ? user : "git";
-	if (st->cred_attempts == 1 && getenv("SSH_AUTH_SOCK"))
+	if (!st->tried_agent && getenv("SSH_AUTH_SOCK")) {
+		st->tried_agent = true;
+		note_tried(st, "ssh-agent");
 		return git_credential_ssh_key_from_agent(out, name);
+	}
+	st->tried_agent = true;
 	const char *home = getenv("HOME");
-	static const char *const keys[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
-	for (size_t i = 0; home && i < sizeof(keys) / sizeof(keys[0]); i++) {
-		char *priv = xasprintf("%s/.ssh/%s", home, keys[i]);
+	while (home && st->next_key < N_SSH_KEYS) {
+		const char *key = ssh_keys[st->next_key++];
+		char *priv = xasprintf("%s/.ssh/%s", home, key);
 		char *pub = xasprintf("%s.pub", priv);
 		int rc = GIT_EUSER;
 		if (access(priv, R_OK) == 0)
 			rc = git_credential_ssh_key_new(out, name, pub, priv, NULL);
 		free(priv);
 		free(pub);
-		if (rc == 0)
+		if (rc == 0) {
+			char *shown = xasprintf("~/.ssh/%s", key);
+			note_tried(st, shown);
+			free(shown);
 			return 0;
+		}
 	}
+none:
+	st->no_more_creds = true;
 	return GIT_EUSER;
+}
+
+/* Lets libgit2's verdict stand (GIT_PASSTHROUGH) and notes it, so that the
+ * error can say what was wrong with which host. */
+static int on_certificate(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct net_state *st = payload;
+	st->cert_seen = true;
+	st->cert_valid = valid != 0;
+	st->cert_ssh = cert && cert->cert_type == GIT_CERT_HOSTKEY_LIBSSH2;
+	snprintf(st->cert_host, sizeof(st->cert_host), "%s", host ? host : "");
+	return GIT_PASSTHROUGH;
 }
 
 static void init_callbacks(git_remote_callbacks *cb, struct net_state *st)
@@ -144,13 +233,69 @@ static void init_callbacks(git_remote_callbacks *cb, struct net_state *st)
 	cb->transfer_progress = on_transfer;
 	cb->sideband_progress = on_sideband;
 	cb->credentials = on_credentials;
+	cb->certificate_check = on_certificate;
 	cb->payload = st;
+}
+
+/* libgit2's last error on one line (mbedTLS lists one problem per line). */
+static char *one_line_reason(int rc)
+{
+	const git_error *e = git_error_last();
+	if (!e || !e->message)
+		return xasprintf("libgit2 error %d", rc);
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = e->message; *p; p++) {
+		if (*p == '\n' || *p == '\r') {
+			if (p[1] && p[1] != '\n' && p[1] != '\r')
+				strbuf_addstr(&sb, "; ");
+		} else {
+			strbuf_addch(&sb, *p);
+		}
+	}
+	char *r = escape_text(sb.buf, sb.len, 300, 0);
+	strbuf_release(&sb);
+	return r;
+}
+
+/* True when host is an IP address literal, which mbedTLS never matches
+ * against a certificate's IP subjectAltNames. */
+static bool is_ip_literal(const char *host)
+{
+	return *host && (strchr(host, ':') || strspn(host, "0123456789.") == strlen(host));
+}
+
+/* A TLS certificate libgit2 refused, in plain words. */
+static int tls_fail(struct up_error *err, struct net_state *st, int rc, const char *safe_url,
+		    const char *what, const char *safe_host)
+{
+	const git_error *e = git_error_last();
+	const char *m = e && e->message ? e->message : "";
+	char *reason = one_line_reason(rc);
+	int ret;
+	if (strstr(m, "Common Name") || strstr(m, "does not match") || strstr(m, "hostname"))
+		ret = err_set(err, UP_ERR_SOURCE,
+			      "%s: %s: TLS certificate does not match the host name %s%s (%s)",
+			      safe_url, what, safe_host,
+			      is_ip_literal(st->cert_host)
+				      ? "; libgit2 does not match IP addresses in certificates, use a host name"
+				      : "",
+			      reason);
+	else if (strstr(m, "not correctly signed") || strstr(m, "trusted CA") || strstr(m, "issuer"))
+		ret = err_set(err, UP_ERR_SOURCE,
+			      "%s: %s: TLS certificate not trusted (set SSL_CERT_FILE to trust a private CA) (%s)",
+			      safe_url, what, reason);
+	else
+		ret = err_set(err, UP_ERR_SOURCE, "%s: %s: TLS certificate of %s rejected (%s)",
+			      safe_url, what, safe_host, reason);
+	free(reason);
+	return ret;
 }
 
 static int net_fail(struct up_error *err, struct net_state *st, int rc, const char *what,
 		    const char *url)
 {
 	char *safe_url = escape_text(url, (size_t)-1, 200, 0);
+	char *safe_host = escape_text(st->cert_host, (size_t)-1, 100, 0);
 	int ret;
 	if (st->cancelled)
 		ret = err_set(err, UP_ERR_CANCELLED, "%s: %s: cancelled", safe_url, what);
@@ -159,11 +304,23 @@ static int net_fail(struct up_error *err, struct net_state *st, int rc, const ch
 	else if (st->over_size)
 		ret = err_set(err, UP_ERR_SOURCE, "%s: %s: more data than the fetch size limit (%lld bytes)",
 			      safe_url, what, st->lim->max_bytes);
-	else if (st->cred_attempts > 3 || rc == GIT_EAUTH)
-		ret = err_set(err, UP_ERR_SOURCE, "%s: %s: ssh authentication failed (tried the agent and ~/.ssh keys)",
-			      safe_url, what);
-	else
+	else if (rc == GIT_ECERTIFICATE && st->cert_seen && !st->cert_valid && st->cert_ssh)
+		ret = err_set(err, UP_ERR_SOURCE,
+			      "%s: %s: unknown or changed ssh host key for %s (add it to ~/.ssh/known_hosts)",
+			      safe_url, what, safe_host);
+	else if (rc == GIT_ECERTIFICATE && st->cert_seen && !st->cert_valid) {
+		ret = tls_fail(err, st, rc, safe_url, what, safe_host);
+	} else if (rc == GIT_EAUTH || (rc == GIT_EUSER && st->no_more_creds)) {
+		if (st->tried[0])
+			ret = err_set(err, UP_ERR_SOURCE, "%s: %s: ssh authentication failed (tried %s)",
+				      safe_url, what, st->tried);
+		else
+			ret = err_set(err, UP_ERR_SOURCE,
+				      "%s: %s: ssh authentication failed (no ssh-agent and no key in "
+				      "~/.ssh: id_ed25519, id_ecdsa or id_rsa)", safe_url, what);
+	} else
 		ret = git_fail(err, UP_ERR_SOURCE, rc, what, url);
+	free(safe_host);
 	free(safe_url);
 	return ret;
 }
@@ -198,7 +355,8 @@ int source_ls_tags(const char *url, const struct source_limits *lim, struct tag_
 	git_remote_callbacks cb;
 	init_callbacks(&cb, &st);
 
-	if (check_local_repository(url, err) < 0)
+	if (check_local_repository(url, err) < 0 ||
+	    check_cert_locations(url, "cannot list tags", err) < 0)
 		return -1;
 	int rc = git_remote_create_detached(&remote, url);
 	if (rc < 0)
@@ -313,6 +471,8 @@ int source_fetch_tags(struct source_cache *c, const char *url, const char *const
 {
 	if (n == 0)
 		return 0;
+	if (check_cert_locations(url, "cannot fetch tags", err) < 0)
+		return -1;
 	struct net_state st = { .lim = lim };
 	git_fetch_options opts;
 	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);

@@ -1,0 +1,282 @@
+/* archive_restore.c - a snapshot written back into a directory. */
+#include "config.h"
+
+#include "archive_restore.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive_read.h"
+#include "archive_snap.h"
+#include "archive_tree.h"
+#include "escape.h"
+#include "i18n.h"
+#include "util.h"
+
+#define HOLE_GRAIN 4096
+
+struct restore {
+	struct archive_index *idx;
+	const struct restore_opts *o;
+	struct restore_result *res;
+	struct chunk_reader *reader;
+	bool as_root;
+};
+
+/* An error about path (shown escaped). */
+static int fail_path(const char *rel, struct up_error *err, enum up_status st, const char *what)
+{
+	char *safe = escape_text(rel, (size_t)-1, 0, 0);
+	err_set(err, st, "%s: %s", safe, what);
+	free(safe);
+	return -1;
+}
+
+static char *join(const char *rel, const struct archive_entry *e)
+{
+	return xasprintf("%s%s%s", rel, *rel ? "/" : "", e->name);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* Writes data at the file offset, leaving holes for zero pages. */
+static int write_sparse(int fd, const uint8_t *p, size_t len, off_t *at)
+{
+	while (len > 0) {
+		size_t n = len < HOLE_GRAIN ? len : HOLE_GRAIN;
+		if (!all_zero(p, n)) {
+			size_t done = 0;
+			while (done < n) {
+				ssize_t w = pwrite(fd, p + done, n - done, *at + (off_t)done);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					return -1;
+				done += (size_t)w;
+			}
+		}
+		*at += (off_t)n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void set_meta(struct restore *r, int fd, const struct archive_entry *e)
+{
+	if (r->as_root && fchown(fd, e->uid, e->gid) < 0) {
+		/* reported nowhere: owners are best effort like tar's */
+	}
+	fchmod(fd, (mode_t)e->mode);
+	struct timespec ts[2] = { { (time_t)(e->mtime_ns / 1000000000), (long)(e->mtime_ns % 1000000000) },
+				  { (time_t)(e->mtime_ns / 1000000000), (long)(e->mtime_ns % 1000000000) } };
+	futimens(fd, ts);
+}
+
+static int open_new(struct restore *r, int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && r->o->force && unlinkat(dfd, name, 0) == 0)
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd;
+}
+
+static int restore_file(struct restore *r, int dfd, const char *rel, const struct archive_entry *e,
+			struct up_error *err)
+{
+	int fd = open_new(r, dfd, e->name);
+	if (fd < 0)
+		return fail_path(rel, err, UP_ERR_IO, strerror(errno));
+	off_t at = 0;
+	int rc = 0;
+	for (uint32_t i = 0; i < e->n_chunks && rc == 0; i++) {
+		const uint8_t *data;
+		size_t len;
+		if (chunk_reader_get(r->reader, e->chunks + (size_t)i * HASH_LEN, &data, &len, err) < 0) {
+			char *safe = escape_text(rel, (size_t)-1, 0, 0);
+			rc = err_prefix(err, "%s", safe);
+			free(safe);
+		} else if (write_sparse(fd, data, len, &at) < 0) {
+			rc = fail_path(rel, err, UP_ERR_IO, strerror(errno));
+		}
+	}
+	if (rc == 0 && (uint64_t)at != e->size)
+		rc = fail_path(rel, err, UP_ERR_MISMATCH, _("size differs from the index"));
+	if (rc == 0 && ftruncate(fd, at) < 0)
+		rc = fail_path(rel, err, UP_ERR_IO, strerror(errno));
+	if (rc == 0)
+		set_meta(r, fd, e);
+	close(fd);
+	if (rc < 0)
+		unlinkat(dfd, e->name, 0); /* never leave wrong data behind */
+	r->res->files++;
+	r->res->bytes += (long long)e->size;
+	return rc;
+}
+
+static int restore_symlink(struct restore *r, int dfd, const char *rel,
+			   const struct archive_entry *e, struct up_error *err)
+{
+	int rc = symlinkat(e->link, dfd, e->name);
+	if (rc < 0 && errno == EEXIST && r->o->force && unlinkat(dfd, e->name, 0) == 0)
+		rc = symlinkat(e->link, dfd, e->name);
+	if (rc < 0)
+		return fail_path(rel, err, UP_ERR_IO, strerror(errno));
+	if (r->as_root && fchownat(dfd, e->name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* best effort */
+	}
+	struct timespec ts[2] = { { (time_t)(e->mtime_ns / 1000000000), (long)(e->mtime_ns % 1000000000) },
+				  { (time_t)(e->mtime_ns / 1000000000), (long)(e->mtime_ns % 1000000000) } };
+	utimensat(dfd, e->name, ts, AT_SYMLINK_NOFOLLOW);
+	r->res->symlinks++;
+	return 0;
+}
+
+/* Creates (or, with force, reuses) directory name in dfd and opens it. */
+static int open_dir(struct restore *r, int dfd, const char *name, bool reuse)
+{
+	if (mkdirat(dfd, name, 0700) < 0 && (errno != EEXIST || !(reuse || r->o->force)))
+		return -1;
+	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int restore_entry(struct restore *r, int dfd, const char *rel,
+			 const struct archive_entry *e, struct up_error *err);
+
+static int restore_children(struct restore *r, int fd, const char *rel, int64_t tree,
+			    struct up_error *err)
+{
+	struct archive_entry *v;
+	size_t n;
+	if (archive_tree_load(archive_index_db(r->idx), tree, &v, &n, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *path = join(rel, &v[i]);
+		rc = restore_entry(r, fd, path, &v[i], err);
+		free(path);
+	}
+	archive_entries_free(&v, n);
+	return rc;
+}
+
+static int restore_entry(struct restore *r, int dfd, const char *rel,
+			 const struct archive_entry *e, struct up_error *err)
+{
+	if (!archive_name_ok(e->name, e->name_len))
+		return fail_path(rel, err, UP_ERR_MISMATCH, _("unsafe name in the index; refused"));
+	if (e->type == ARCHIVE_FILE)
+		return restore_file(r, dfd, rel, e, err);
+	if (e->type == ARCHIVE_SYMLINK)
+		return restore_symlink(r, dfd, rel, e, err);
+	if (e->type != ARCHIVE_DIR)
+		return fail_path(rel, err, UP_ERR_MISMATCH, _("unknown entry type in the index"));
+	int fd = open_dir(r, dfd, e->name, false);
+	if (fd < 0)
+		return fail_path(rel, err, UP_ERR_IO, strerror(errno));
+	int rc = restore_children(r, fd, rel, e->subtree, err);
+	if (rc == 0)
+		set_meta(r, fd, e); /* after the children: mtime and a read-only mode */
+	close(fd);
+	r->res->dirs++;
+	return rc;
+}
+
+/* DIR: created when missing; refused when it holds anything, unless force. */
+static int open_dest(struct restore *r, struct up_error *err)
+{
+	const char *dest = r->o->dest;
+	if (util_mkdir_p(dest, 0700) < 0)
+		return err_set(err, UP_ERR_IO, _("cannot create %s: %s"), dest, strerror(errno));
+	int fd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, UP_ERR_IO, "%s: %s", dest, strerror(errno));
+	int probe = dup(fd);
+	DIR *d = probe >= 0 ? fdopendir(probe) : NULL;
+	bool empty = true;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = false;
+	if (d)
+		closedir(d);
+	else if (probe >= 0)
+		close(probe);
+	if (!empty && !r->o->force) {
+		close(fd);
+		return err_set(err, UP_ERR_USAGE,
+			       _("%s exists and is not empty; restore into an empty directory or use --force"),
+			       dest);
+	}
+	return fd;
+}
+
+/* PATH: its missing parents are created inside DIR (mode 0700), then it. */
+static int restore_path(struct restore *r, int dfd, int64_t root, const char *path,
+			struct up_error *err)
+{
+	struct archive_entry e;
+	int found = archive_tree_lookup(archive_index_db(r->idx), root, path, &e, err);
+	if (found <= 0) {
+		archive_entry_clear(&e);
+		return found < 0 ? -1 : fail_path(path, err, UP_ERR_NOT_FOUND, _("not in the snapshot"));
+	}
+	char *rel = xstrdup(path), *p = rel;
+	while (*p == '/')
+		p++;
+	int fd = dup(dfd), rc = 0;
+	char *slash;
+	while (rc == 0 && (slash = strchr(p, '/'))) {
+		*slash = '\0';
+		int sub = *p ? open_dir(r, fd, p, true) : dup(fd);
+		if (sub < 0)
+			rc = fail_path(rel, err, UP_ERR_IO, strerror(errno));
+		close(fd);
+		fd = sub;
+		p = slash + 1;
+	}
+	if (rc == 0 && strcmp(e.name, ".") == 0)
+		rc = restore_children(r, fd, "", e.subtree, err);
+	else if (rc == 0)
+		rc = restore_entry(r, fd, path, &e, err);
+	if (fd >= 0)
+		close(fd);
+	free(rel);
+	archive_entry_clear(&e);
+	return rc;
+}
+
+int archive_restore(struct archive_index *idx, const struct restore_opts *o,
+		    struct restore_result *res, struct up_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	struct snapshot_info snap;
+	if (archive_snapshot_get(idx, o->snapshot, &snap, err) < 0)
+		return -1;
+	struct restore r = { .idx = idx, .o = o, .res = res, .as_root = geteuid() == 0 };
+	int dfd = open_dest(&r, err);
+	if (dfd < 0) {
+		snapshot_info_clear(&snap);
+		return -1;
+	}
+	r.reader = chunk_reader_new(idx);
+	int rc = 0;
+	if (o->n_paths == 0)
+		rc = restore_children(&r, dfd, "", snap.root, err);
+	for (size_t i = 0; i < o->n_paths && rc == 0; i++)
+		rc = restore_path(&r, dfd, snap.root, o->paths[i], err);
+	if (rc == 0 && fsync(dfd) < 0)
+		rc = err_set(err, UP_ERR_IO, "%s: %s", o->dest, strerror(errno));
+	close(dfd);
+	chunk_reader_free(&r.reader);
+	snapshot_info_clear(&snap);
+	return rc;
+}

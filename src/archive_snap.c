@@ -1,0 +1,120 @@
+/* archive_snap.c - snapshot rows of the archive index. */
+#include "config.h"
+
+#include "archive_snap.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "util.h"
+
+#define SNAP_COLUMNS "id, target, version, reason, note, time, files, bytes, new_bytes," \
+	" files_read, duration_ms, root, pinned"
+
+void snapshot_info_clear(struct snapshot_info *s)
+{
+	free(s->target);
+	free(s->version);
+	free(s->reason);
+	free(s->note);
+	memset(s, 0, sizeof(*s));
+}
+
+void snapshot_infos_free(struct snapshot_info **s, size_t n)
+{
+	if (!*s)
+		return;
+	for (size_t i = 0; i < n; i++)
+		snapshot_info_clear(&(*s)[i]);
+	FREE(*s);
+}
+
+static char *col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static void fill(sqlite3_stmt *st, struct snapshot_info *s)
+{
+	s->id = sqlite3_column_int64(st, 0);
+	s->target = col_text(st, 1);
+	s->version = col_text(st, 2);
+	s->reason = col_text(st, 3);
+	s->note = col_text(st, 4);
+	s->time = sqlite3_column_int64(st, 5);
+	s->files = sqlite3_column_int64(st, 6);
+	s->bytes = sqlite3_column_int64(st, 7);
+	s->new_bytes = sqlite3_column_int64(st, 8);
+	s->files_read = sqlite3_column_int64(st, 9);
+	s->duration_ms = sqlite3_column_int64(st, 10);
+	s->root = sqlite3_column_int64(st, 11);
+	s->pinned = sqlite3_column_int(st, 12) != 0;
+}
+
+int archive_snapshot_get(struct archive_index *idx, int64_t id, struct snapshot_info *out,
+			 struct up_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(archive_index_db(idx),
+				    "SELECT " SNAP_COLUMNS " FROM snapshots WHERE id = ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			fill(st, out);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, UP_ERR_NOT_FOUND, _("no snapshot %lld"), (long long)id);
+	return archive_index_fail(idx, rc, "reading snapshots", err);
+}
+
+int archive_snapshots_list(struct archive_index *idx, const char *target,
+			   struct snapshot_info **out, size_t *n, struct up_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(archive_index_db(idx),
+				    target ? "SELECT " SNAP_COLUMNS " FROM snapshots WHERE target = ? ORDER BY id"
+					   : "SELECT " SNAP_COLUMNS " FROM snapshots ORDER BY id",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK && target)
+		sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		memset(&(*out)[*n], 0, sizeof(**out));
+		fill(st, &(*out)[(*n)++]);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	snapshot_infos_free(out, *n);
+	*n = 0;
+	return archive_index_fail(idx, rc, "reading snapshots", err);
+}
+
+bool archive_snapshot_parse_id(const char *s, int64_t *id)
+{
+	if (!s || *s < '1' || *s > '9')
+		return false;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return false;
+	*id = v;
+	return true;
+}

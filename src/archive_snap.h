@@ -1,0 +1,31 @@
+/* archive_snap.h - snapshot rows of the archive index. */
+#ifndef UPKEEP_ARCHIVE_SNAP_H
+#define UPKEEP_ARCHIVE_SNAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archive_index.h"
+#include "error.h"
+
+struct snapshot_info {
+	int64_t id;
+	char *target, *version, *reason, *note;
+	long long time, files, bytes, new_bytes, files_read, duration_ms;
+	int64_t root;  /* tree row */
+	bool pinned;
+};
+void snapshot_info_clear(struct snapshot_info *s);
+void snapshot_infos_free(struct snapshot_info **s, size_t n);
+
+/* UP_ERR_NOT_FOUND when there is no such snapshot. */
+int archive_snapshot_get(struct archive_index *idx, int64_t id, struct snapshot_info *out,
+			 struct up_error *err);
+/* Oldest first; target NULL = every target. */
+int archive_snapshots_list(struct archive_index *idx, const char *target,
+			   struct snapshot_info **out, size_t *n, struct up_error *err);
+/* Parses a snapshot id given on the command line (a positive number). */
+bool archive_snapshot_parse_id(const char *s, int64_t *id);
+
+#endif

@@ -1,0 +1,216 @@
+/* archive_verify.c - index against packs, optionally every byte re-hashed. */
+#include "config.h"
+
+#include "archive_verify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive_pool.h"
+#include "archive_snap.h"
+#include "archive_tree.h"
+#include "escape.h"
+#include "i18n.h"
+#include "pack.h"
+#include "util.h"
+
+struct verify {
+	struct archive_index *idx;
+	const struct verify_opts *o;
+	struct verify_result *res;
+	struct chunk_set *bad;      /* chunk and listing ids found damaged */
+};
+
+void verify_result_clear(struct verify_result *r)
+{
+	for (size_t i = 0; i < r->n_problems; i++) {
+		free(r->problems[i].path);
+		free(r->problems[i].what);
+	}
+	free(r->problems);
+	memset(r, 0, sizeof(*r));
+}
+
+static void problem(struct verify *v, int64_t snap, const char *path, char *what)
+{
+	struct verify_result *r = v->res;
+	r->problems = xrealloc(r->problems, (r->n_problems + 1) * sizeof(*r->problems));
+	r->problems[r->n_problems++] = (struct verify_problem){
+		snap, path ? escape_text(path, (size_t)-1, 0, 0) : NULL, what
+	};
+}
+
+/* Marks every chunk and listing stored in one block (or the whole pack
+ * when block < 0) as damaged. */
+static void mark_bad(struct verify *v, int64_t pack, long long block)
+{
+	static const char *const sql[] = {
+		"SELECT hash FROM chunks WHERE pack = ?1 AND (?2 < 0 OR block = ?2)",
+		"SELECT hash FROM trees WHERE pack = ?1 AND (?2 < 0 OR block = ?2)",
+	};
+	for (int q = 0; q < 2; q++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(archive_index_db(v->idx), sql[q], -1, &st, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_int64(st, 1, pack);
+		sqlite3_bind_int64(st, 2, block);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			if (sqlite3_column_bytes(st, 0) == HASH_LEN)
+				chunk_set_add(v->bad, sqlite3_column_blob(st, 0));
+		sqlite3_finalize(st);
+	}
+}
+
+/* Re-reads each record of the pack that the index points into. */
+static void read_pack_data(struct verify *v, int64_t pack, int fd, const char *path)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(archive_index_db(v->idx),
+			       "SELECT block FROM chunks WHERE pack = ?1 UNION"
+			       " SELECT block FROM trees WHERE pack = ?1 ORDER BY 1", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, pack);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long long block = sqlite3_column_int64(st, 0);
+		struct pack_record rec;
+		struct up_error err = UP_ERROR_INIT;
+		v->res->blocks_read++;
+		if (pack_read_record(fd, path, (uint64_t)block, &rec, &err) < 0) {
+			problem(v, 0, NULL, xstrdup(err.msg));
+			mark_bad(v, pack, block);
+			err_clear(&err);
+			continue;
+		}
+		for (uint32_t i = 0; i < rec.n; i++) {
+			v->res->chunks_checked++;
+			if (!pack_record_entry_ok(&rec, i)) {
+				char hex[HASH_HEX_LEN + 1];
+				hash_to_hex(rec.entries[i].id, hex);
+				problem(v, 0, NULL, xasprintf(_("archive file %s: chunk %.16s at offset %lld is damaged (hash mismatch)"),
+							      path, hex, block));
+				chunk_set_add(v->bad, rec.entries[i].id);
+			}
+		}
+		pack_record_clear(&rec);
+	}
+	sqlite3_finalize(st);
+}
+
+/* Every pack: present, its magic, its recorded size; with read_data its
+ * records. */
+static int check_packs(struct verify *v, struct up_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(archive_index_db(v->idx), "SELECT id, name, size FROM packs ORDER BY id",
+				    -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = SQLITE_OK;
+		int64_t id = sqlite3_column_int64(st, 0);
+		char *path = xasprintf("%s/%s", archive_index_pack_dir(v->idx),
+				       (const char *)sqlite3_column_text(st, 1));
+		long long size = sqlite3_column_int64(st, 2);
+		struct up_error perr = UP_ERROR_INIT;
+		struct stat sb;
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		v->res->packs++;
+		if (fd < 0 || fstat(fd, &sb) < 0) {
+			problem(v, 0, NULL, xasprintf(_("archive file %s: %s"), path, strerror(errno)));
+			mark_bad(v, id, -1);
+		} else if (sb.st_size < size) {
+			problem(v, 0, NULL, xasprintf(_("archive file %s is truncated (%lld bytes, index says %lld)"),
+						      path, (long long)sb.st_size, size));
+			mark_bad(v, id, -1);
+		} else if (pack_check_magic(fd, path, &perr) < 0) {
+			problem(v, 0, NULL, xstrdup(perr.msg));
+			mark_bad(v, id, -1);
+		} else if (v->o->read_data) {
+			read_pack_data(v, id, fd, path);
+		}
+		err_clear(&perr);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : archive_index_fail(v->idx, rc, "reading packs", err);
+}
+
+/* Is each chunk of the file indexed and not damaged? */
+static bool file_ok(struct verify *v, const struct archive_entry *e, sqlite3_stmt *known)
+{
+	for (uint32_t i = 0; i < e->n_chunks; i++) {
+		const uint8_t *id = e->chunks + (size_t)i * HASH_LEN;
+		if (chunk_set_has(v->bad, id))
+			return false;
+		sqlite3_reset(known);
+		sqlite3_bind_blob(known, 1, id, HASH_LEN, SQLITE_STATIC);
+		if (sqlite3_step(known) != SQLITE_ROW)
+			return false;
+	}
+	return true;
+}
+
+static int walk_snapshot(struct verify *v, int64_t snap, int64_t tree, const uint8_t *tree_hash,
+			 const char *rel, sqlite3_stmt *known, struct up_error *err)
+{
+	if (tree_hash && chunk_set_has(v->bad, tree_hash))
+		problem(v, snap, *rel ? rel : ".", xstrdup(_("directory listing damaged in its archive file")));
+	struct archive_entry *e;
+	size_t n;
+	if (archive_tree_load(archive_index_db(v->idx), tree, &e, &n, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *path = xasprintf("%s%s%s", rel, *rel ? "/" : "", e[i].name);
+		if (e[i].type == ARCHIVE_FILE && !file_ok(v, &e[i], known))
+			problem(v, snap, path, xstrdup(_("damaged or missing data")));
+		else if (e[i].type == ARCHIVE_DIR)
+			rc = walk_snapshot(v, snap, e[i].subtree, e[i].sub_hash, path, known, err);
+		free(path);
+	}
+	archive_entries_free(&e, n);
+	return rc;
+}
+
+static int check_snapshots(struct verify *v, struct up_error *err)
+{
+	struct snapshot_info *s = NULL;
+	size_t n = 0;
+	if (v->o->snapshot) {
+		s = xcalloc(1, sizeof(*s));
+		if (archive_snapshot_get(v->idx, v->o->snapshot, s, err) < 0) {
+			free(s);
+			return -1;
+		}
+		n = 1;
+	} else if (archive_snapshots_list(v->idx, NULL, &s, &n, err) < 0) {
+		return -1;
+	}
+	sqlite3_stmt *known = NULL;
+	int rc = sqlite3_prepare_v2(archive_index_db(v->idx), "SELECT 1 FROM chunks WHERE hash = ?", -1,
+				    &known, NULL) == SQLITE_OK ? 0 : archive_index_fail(v->idx, SQLITE_ERROR, "verify", err);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		v->res->snapshots++;
+		rc = walk_snapshot(v, s[i].id, s[i].root, NULL, "", known, err);
+	}
+	sqlite3_finalize(known);
+	snapshot_infos_free(&s, n);
+	return rc;
+}
+
+int archive_verify(struct archive_index *idx, const struct verify_opts *o,
+		   struct verify_result *res, struct up_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	struct verify v = { .idx = idx, .o = o, .res = res, .bad = chunk_set_new() };
+	int rc = check_packs(&v, err);
+	if (rc == 0)
+		rc = check_snapshots(&v, err);
+	chunk_set_free(&v.bad);
+	return rc;
+}

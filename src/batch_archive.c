@@ -1,0 +1,441 @@
+/* batch_archive.c - `upkeep --batch backup|snapshots|restore|verify|files`.
+ * Backup, restore and verify are recorded as jobs in the state database. */
+#include "config.h"
+
+#include "batch_archive.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive_backup.h"
+#include "archive_index.h"
+#include "archive_restore.h"
+#include "archive_snap.h"
+#include "archive_tree.h"
+#include "archive_verify.h"
+#include "escape.h"
+#include "i18n.h"
+#include "store.h"
+#include "upkeep.h"
+
+/* A command's state: the state database with its job, the archive index. */
+struct session {
+	struct store *store;
+	int64_t job;
+	struct archive_index *idx;
+	struct up_error err;
+};
+
+static int fail(struct session *s, const char *what)
+{
+	fprintf(stderr, "upkeep: %s%s%s\n", what ? what : "", what ? ": " : "",
+		s->err.msg ? s->err.msg : _("unknown error"));
+	/* Damaged data is a failed job here, not adopt's "tree differs". */
+	return s->err.status == UP_ERR_MISMATCH ? EXIT_FAILED : err_exit_code(s->err.status);
+}
+
+/* Opens the state database (and a job of `kind` when kind is given), then
+ * the archive index. */
+static int session_open(struct session *s, const struct config *cfg, const char *kind,
+			const char *target)
+{
+	memset(s, 0, sizeof(*s));
+	if (kind) {
+		if (store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s->store, &s->err) < 0 ||
+		    store_job_create(s->store, kind, target, &s->job, &s->err) < 0 ||
+		    store_job_set_state(s->store, s->job, JOB_RUNNING, NULL, &s->err) < 0)
+			return -1;
+	}
+	char *dir = archive_dir_for(cfg->state_dir);
+	int rc = archive_index_open(dir, UPKEEP_LOCK_TIMEOUT_MS, &s->idx, &s->err);
+	free(dir);
+	return rc;
+}
+
+/* Ends the job (failed with the session's error when rc < 0), closes all. */
+static void session_close(struct session *s, int rc)
+{
+	if (s->store && s->job) {
+		struct up_error e = UP_ERROR_INIT;
+		store_job_set_state(s->store, s->job, rc < 0 ? JOB_FAILED : JOB_OK,
+				    rc < 0 ? s->err.msg : NULL, &e);
+		err_clear(&e);
+	}
+	archive_index_close(&s->idx);
+	store_close(&s->store);
+	err_clear(&s->err);
+}
+
+static void print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static json_object *jstr(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *safe = escape_text(s, (size_t)-1, 0, 0);
+	json_object *o = json_object_new_string(safe);
+	free(safe);
+	return o;
+}
+
+static void add_int(json_object *o, const char *key, long long v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static const char *human_size(long long b, char *buf, size_t len)
+{
+	const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+static const struct target_cfg *find_target(const struct config *cfg, const char *name)
+{
+	const struct target_cfg *t = config_find_target(cfg, name);
+	if (!t) {
+		char *safe = escape_text(name, (size_t)-1, 64, 0);
+		fprintf(stderr, _("upkeep: no target named \"%s\" in %s\n"), safe, cfg->file);
+		free(safe);
+	}
+	return t;
+}
+
+/* ---- backup */
+
+static void print_backup(const struct backup_opts *bo, const struct backup_result *r,
+			 const struct batch_options *o)
+{
+	for (size_t i = 0; i < r->warnings.n; i++)
+		fprintf(stderr, _("upkeep: warning: %s\n"), r->warnings.items[i]);
+	if (o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "target", jstr(bo->target));
+		add_int(j, "snapshot", r->id);
+		json_object_object_add(j, "version", jstr(bo->version));
+		json_object_object_add(j, "reason", jstr(bo->reason));
+		add_int(j, "time", r->time);
+		add_int(j, "files", r->files);
+		add_int(j, "dirs", r->dirs);
+		add_int(j, "bytes", r->bytes);
+		add_int(j, "new_bytes", r->new_bytes);
+		add_int(j, "files_read", r->files_read);
+		add_int(j, "duration_ms", r->duration_ms);
+		add_int(j, "garbage_removed", r->garbage_removed);
+		json_object *w = json_object_new_array();
+		for (size_t i = 0; i < r->warnings.n; i++)
+			json_object_array_add(w, json_object_new_string(r->warnings.items[i]));
+		json_object_object_add(j, "warnings", w);
+		print_json(j);
+	} else if (!o->quiet) {
+		char a[32], b[32];
+		printf(_("%s: snapshot %lld: %lld files, %s, %s new, %lld files read, %.1f s%s\n"),
+		       bo->target, (long long)r->id, r->files, human_size(r->bytes, a, sizeof(a)),
+		       human_size(r->new_bytes, b, sizeof(b)), r->files_read, (double)r->duration_ms / 1000,
+		       r->warnings.n ? _(" (with warnings)") : "");
+	}
+}
+
+int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	if (argc != 2) {
+		fputs(_("usage: upkeep --batch backup TARGET [--note TEXT]\n"), stderr);
+		return EXIT_USAGE;
+	}
+	const struct target_cfg *t = find_target(cfg, argv[1]);
+	if (!t)
+		return EXIT_USAGE;
+	struct session s;
+	if (session_open(&s, cfg, "backup", t->name) < 0) {
+		int code = fail(&s, "backup");
+		session_close(&s, -1);
+		return code;
+	}
+	struct target_state ts = { 0 };
+	store_target_get(s.store, t->name, &ts, NULL);
+	struct backup_opts bo = { .target = t->name, .path = t->path, .version = ts.installed_version,
+				  .reason = "manual", .note = o->note, .level = t->backup.compression };
+	struct backup_result r;
+	int rc = archive_backup(s.idx, &bo, &r, &s.err);
+	int code = rc < 0 ? fail(&s, "backup") : EXIT_OK;
+	if (rc == 0) {
+		print_backup(&bo, &r, o);
+		for (size_t i = 0; i < r.warnings.n; i++)
+			store_job_event(s.store, s.job, "warning", r.warnings.items[i], NULL);
+	}
+	backup_result_clear(&r);
+	store_target_state_free(&ts);
+	session_close(&s, rc);
+	return code;
+}
+
+/* ---- snapshots */
+
+static void print_snapshot(const struct snapshot_info *si, const struct batch_options *o)
+{
+	if (o->json) {
+		json_object *j = json_object_new_object();
+		add_int(j, "snapshot", si->id);
+		json_object_object_add(j, "target", jstr(si->target));
+		json_object_object_add(j, "version", jstr(si->version));
+		json_object_object_add(j, "reason", jstr(si->reason));
+		json_object_object_add(j, "note", jstr(si->note));
+		add_int(j, "time", si->time);
+		add_int(j, "files", si->files);
+		add_int(j, "bytes", si->bytes);
+		add_int(j, "new_bytes", si->new_bytes);
+		add_int(j, "files_read", si->files_read);
+		add_int(j, "duration_ms", si->duration_ms);
+		json_object_object_add(j, "pinned", json_object_new_boolean(si->pinned));
+		print_json(j);
+		return;
+	}
+	char when[32] = "-", a[32], b[32];
+	time_t tt = (time_t)si->time;
+	struct tm tm;
+	if (localtime_r(&tt, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	char *version = escape_text(si->version ? si->version : "-", (size_t)-1, 14, 0);
+	char *note = escape_text(si->note ? si->note : "", (size_t)-1, 40, 0);
+	printf("%-6lld %-19s %-14s %-11s %8lld %10s %10s %-3s %s\n", (long long)si->id, when, version,
+	       si->reason, si->files, human_size(si->bytes, a, sizeof(a)),
+	       human_size(si->new_bytes, b, sizeof(b)), si->pinned ? _("yes") : "", note);
+	free(version);
+	free(note);
+}
+
+int batch_cmd_snapshots(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	if (argc != 2) {
+		fputs(_("usage: upkeep --batch snapshots TARGET\n"), stderr);
+		return EXIT_USAGE;
+	}
+	const struct target_cfg *t = find_target(cfg, argv[1]);
+	if (!t)
+		return EXIT_USAGE;
+	struct session s;
+	struct snapshot_info *v = NULL;
+	size_t n = 0;
+	int rc = session_open(&s, cfg, NULL, NULL);
+	if (rc == 0)
+		rc = archive_snapshots_list(s.idx, t->name, &v, &n, &s.err);
+	int code = rc < 0 ? fail(&s, "snapshots") : EXIT_OK;
+	if (rc == 0 && !o->json)
+		printf("%-6s %-19s %-14s %-11s %8s %10s %10s %-3s %s\n", _("ID"), _("TIME"), _("VERSION"),
+		       _("REASON"), _("FILES"), _("SIZE"), _("NEW"), _("PIN"), _("NOTE"));
+	for (size_t i = 0; i < n; i++)
+		print_snapshot(&v[i], o);
+	snapshot_infos_free(&v, n);
+	session_close(&s, rc);
+	return code;
+}
+
+/* ---- restore */
+
+static int bad_snapshot_id(const char *arg)
+{
+	char *safe = escape_text(arg, (size_t)-1, 40, 0);
+	fprintf(stderr, _("upkeep: \"%s\" is not a snapshot id (a positive number)\n"), safe);
+	free(safe);
+	return EXIT_USAGE;
+}
+
+/* The snapshot must exist and belong to target. */
+static int check_owner(struct session *s, int64_t id, const char *target)
+{
+	struct snapshot_info si;
+	if (archive_snapshot_get(s->idx, id, &si, &s->err) < 0)
+		return -1;
+	int rc = 0;
+	if (strcmp(si.target, target) != 0)
+		rc = err_set(&s->err, UP_ERR_NOT_FOUND, _("snapshot %lld belongs to target %s, not %s"),
+			     (long long)id, si.target, target);
+	snapshot_info_clear(&si);
+	return rc;
+}
+
+int batch_cmd_restore(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	int64_t id;
+	if (argc < 3 || !o->to) {
+		fputs(_("usage: upkeep --batch restore TARGET SNAPSHOT --to DIR [PATH]... [--force]\n"), stderr);
+		return EXIT_USAGE;
+	}
+	if (!archive_snapshot_parse_id(argv[2], &id))
+		return bad_snapshot_id(argv[2]);
+	const struct target_cfg *t = find_target(cfg, argv[1]);
+	if (!t)
+		return EXIT_USAGE;
+	struct session s;
+	struct restore_result r;
+	struct restore_opts ro = { .snapshot = id, .dest = o->to, .force = o->force,
+				   .paths = (const char *const *)argv + 3, .n_paths = (size_t)argc - 3 };
+	int rc = session_open(&s, cfg, "restore", t->name);
+	if (rc == 0)
+		rc = check_owner(&s, id, t->name);
+	if (rc == 0)
+		rc = archive_restore(s.idx, &ro, &r, &s.err);
+	int code = rc < 0 ? fail(&s, "restore") : EXIT_OK;
+	if (rc == 0 && o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "target", jstr(t->name));
+		add_int(j, "snapshot", id);
+		json_object_object_add(j, "to", jstr(o->to));
+		add_int(j, "files", r.files);
+		add_int(j, "dirs", r.dirs);
+		add_int(j, "symlinks", r.symlinks);
+		add_int(j, "bytes", r.bytes);
+		print_json(j);
+	} else if (rc == 0 && !o->quiet) {
+		char *to = escape_text(o->to, (size_t)-1, 0, 0);
+		printf(_("%s: snapshot %lld restored into %s: %lld files, %lld directories, %lld symlinks\n"),
+		       t->name, (long long)id, to, r.files, r.dirs, r.symlinks);
+		free(to);
+	}
+	session_close(&s, rc);
+	return code;
+}
+
+/* ---- verify */
+
+static void print_verify(const struct verify_result *r, const struct batch_options *o)
+{
+	if (o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "ok", json_object_new_boolean(r->n_problems == 0));
+		add_int(j, "snapshots", r->snapshots);
+		add_int(j, "packs", r->packs);
+		add_int(j, "blocks_read", r->blocks_read);
+		add_int(j, "chunks_checked", r->chunks_checked);
+		json_object *a = json_object_new_array();
+		for (size_t i = 0; i < r->n_problems; i++) {
+			json_object *p = json_object_new_object();
+			if (r->problems[i].snapshot)
+				add_int(p, "snapshot", r->problems[i].snapshot);
+			json_object_object_add(p, "path", jstr(r->problems[i].path));
+			json_object_object_add(p, "error", jstr(r->problems[i].what));
+			json_object_array_add(a, p);
+		}
+		json_object_object_add(j, "problems", a);
+		print_json(j);
+		return;
+	}
+	for (size_t i = 0; i < r->n_problems; i++) {
+		char *what = escape_text(r->problems[i].what, (size_t)-1, 0, 0);
+		if (r->problems[i].snapshot)
+			printf(_("snapshot %lld: %s: %s\n"), (long long)r->problems[i].snapshot,
+			       r->problems[i].path, what);
+		else
+			printf("%s\n", what);
+		free(what);
+	}
+	if (!o->quiet)
+		printf(_("verified %lld snapshots in %lld archive files (%lld chunks re-hashed): %s\n"),
+		       r->snapshots, r->packs, r->chunks_checked,
+		       r->n_problems ? _("DAMAGED") : _("ok"));
+}
+
+int batch_cmd_verify(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	struct verify_opts vo = { .read_data = o->read_data };
+	if (argc > 2 || (argc == 2 && o->all) || (argc == 1 && !o->all)) {
+		fputs(_("usage: upkeep --batch verify (SNAPSHOT | --all) [--read-data]\n"), stderr);
+		return EXIT_USAGE;
+	}
+	if (argc == 2 && !archive_snapshot_parse_id(argv[1], &vo.snapshot))
+		return bad_snapshot_id(argv[1]);
+	struct session s;
+	struct verify_result r = { 0 };
+	int rc = session_open(&s, cfg, "verify", NULL);
+	if (rc == 0)
+		rc = archive_verify(s.idx, &vo, &r, &s.err);
+	int code = rc < 0 ? fail(&s, "verify") : r.n_problems ? EXIT_FAILED : EXIT_OK;
+	if (rc == 0) {
+		print_verify(&r, o);
+		if (r.n_problems)
+			rc = err_set(&s.err, UP_ERR_MISMATCH, _("%zu problems found"), r.n_problems);
+	}
+	verify_result_clear(&r);
+	session_close(&s, rc);
+	return code;
+}
+
+/* ---- files */
+
+static void print_entry(const struct archive_entry *e, const struct batch_options *o)
+{
+	char *name = escape_text(e->name, e->name_len, 0, 0);
+	if (o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "name", json_object_new_string(name));
+		json_object_object_add(j, "type", json_object_new_string(archive_type_name(e->type)));
+		add_int(j, "mode", e->mode);
+		add_int(j, "uid", e->uid);
+		add_int(j, "gid", e->gid);
+		add_int(j, "mtime", e->mtime_ns / 1000000000);
+		add_int(j, "mtime_ns", e->mtime_ns);
+		add_int(j, "size", (long long)e->size);
+		json_object_object_add(j, "link", e->link ? jstr(e->link) : NULL);
+		print_json(j);
+	} else {
+		char *link = e->link ? escape_text(e->link, e->link_len, 0, 0) : NULL;
+		printf("%-7s %04o %12llu %s%s%s\n", archive_type_name(e->type), (unsigned)e->mode,
+		       (unsigned long long)e->size, name, link ? " -> " : "", link ? link : "");
+		free(link);
+	}
+	free(name);
+}
+
+int batch_cmd_files(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	int64_t id;
+	if (argc < 2 || argc > 3) {
+		fputs(_("usage: upkeep --batch files SNAPSHOT [PATH]\n"), stderr);
+		return EXIT_USAGE;
+	}
+	if (!archive_snapshot_parse_id(argv[1], &id))
+		return bad_snapshot_id(argv[1]);
+	struct session s;
+	struct snapshot_info si = { 0 };
+	struct archive_entry e = { 0 };
+	int rc = session_open(&s, cfg, NULL, NULL);
+	if (rc == 0)
+		rc = archive_snapshot_get(s.idx, id, &si, &s.err);
+	if (rc == 0) {
+		int found = archive_tree_lookup(archive_index_db(s.idx), si.root, argc == 3 ? argv[2] : "",
+						&e, &s.err);
+		if (found == 0)
+			rc = err_set(&s.err, UP_ERR_NOT_FOUND, _("%s: not in snapshot %lld"), argv[2],
+				     (long long)id);
+		rc = found < 0 ? -1 : rc;
+	}
+	if (rc == 0 && e.type == ARCHIVE_DIR) {
+		struct archive_entry *v;
+		size_t n;
+		rc = archive_tree_load(archive_index_db(s.idx), e.subtree, &v, &n, &s.err);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			print_entry(&v[i], o);
+		if (rc == 0)
+			archive_entries_free(&v, n);
+	} else if (rc == 0) {
+		print_entry(&e, o);
+	}
+	int code = rc < 0 ? fail(&s, "files") : EXIT_OK;
+	archive_entry_clear(&e);
+	snapshot_info_clear(&si);
+	session_close(&s, rc);
+	return code;
+}

@@ -1,0 +1,235 @@
+#!/bin/bash
+# archive.sh - the archive store through the real binary: backup, snapshots,
+# files, restore and verify on trees this script generates. Round trip of
+# every file type and awkward names, incremental and deduplicated second
+# snapshots, bit rot, and runs killed mid-backup.
+. "$top_srcdir/tests/lib.sh"
+
+command -v sqlite3 > /dev/null 2>&1 || bail "sqlite3 (the CLI) is required by this test"
+
+STATE=$T/state
+CFG=$T/upkeep.yaml
+config_new "$CFG" "$STATE"
+for t in app rot kill; do
+	config_target "$CFG" "$t" "file://$T/none.git" "$T/trees/$t"
+done
+U() { up --config "$CFG" --batch "$@"; }
+jq_out() { jq -r "$1" < "$OUT" 2>/dev/null || echo "<bad json>"; }
+
+# Every file type, awkward names, fixed mtimes.
+A=$T/trees/app
+mkdir -p "$A/dir/deeper/deepest" "$A/empty dir" "$A/ro"
+printf 'hello\n' > "$A/plain.txt"
+printf '#!/bin/sh\necho hi\n' > "$A/run.sh"; chmod 755 "$A/run.sh"
+printf 'secret\n' > "$A/private"; chmod 600 "$A/private"
+: > "$A/empty"
+printf 'spaces\n' > "$A/name with spaces"
+printf 'newline\n' > "$A/new"$'\n'"line"
+printf 'utf8\n' > "$A/ünïcødé-名前"
+printf 'latin1\n' > "$A/bad-"$'\xff\xfe'"-utf8"
+printf 'deep\n' > "$A/dir/deeper/deepest/file"
+head -c 300000 /dev/urandom > "$A/dir/medium.bin"
+head -c 5000000 /dev/urandom > "$A/big.bin"
+truncate -s 40M "$A/sparse.img"
+printf 'in the middle' | dd of="$A/sparse.img" bs=1 seek=20000000 conv=notrunc status=none
+ln -s plain.txt "$A/link-rel"
+ln -s /etc/hostname "$A/link-abs"
+ln -s does/not/exist "$A/link-dangling"
+ln "$A/plain.txt" "$A/hardlink.txt"
+printf 'read only\n' > "$A/ro/file"; chmod 444 "$A/ro/file"; chmod 555 "$A/ro"
+mkfifo "$A/fifo"
+find "$A" -mindepth 1 ! -type l -exec touch -h -d '2021-03-04 05:06:07.123456789' {} +
+touch -h -d '2020-01-02 03:04:05' "$A/link-rel"
+
+# find's view of a tree: type, mode, mtime, link target, path; NUL-separated
+# (names hold newlines), sorted. The FIFO is left out: it is skipped.
+tree_list() {
+	(cd "$1" && find . -mindepth 1 ! -type p -printf '%y %m %T@ %l %P\0' | sort -z | tr '\0' '\n')
+}
+same_tree() { # same_tree SRC DST DESC
+	local a b
+	a=$(tree_list "$1"); b=$(tree_list "$2")
+	if [ "$a" = "$b" ] && diff -r --no-dereference -x fifo "$1" "$2" > "$T/diff" 2>&1; then
+		pass "$3"
+	else
+		fail "$3"; diag "$(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -20)"
+		diag "$(head -20 "$T/diff")"
+	fi
+}
+
+# ---------------------------------------------------------------- round trip
+U backup app --json --note "first one"
+rc_is 0 "backup of a tree with every file type succeeds"
+ok "backup prints one JSON object" json_lines "$OUT"
+SNAP1=$(jq_out .snapshot)
+is "$(jq_out .files)" 14 "backup counts the regular files (hard link as a file, FIFO skipped)"
+is "$(jq_out .files_read)" 14 "a first backup reads every file"
+like "$(jq_out '.warnings[]')" '^fifo: special file' "the FIFO is reported as skipped"
+like "$(cat "$ERR")" 'warning: fifo: special file' "and warned about on stderr"
+NEW1=$(jq_out .new_bytes)
+ok "new stored bytes cover the data (random 5.3 MB stored, the sparse zeros not: $NEW1)" \
+	test "$NEW1" -gt 5000000 -a "$NEW1" -lt 7000000
+
+U backup app --json
+rc_is 0 "an unchanged second backup succeeds"
+SNAP2=$(jq_out .snapshot)
+is "$(jq_out .files_read)" 0 "an unchanged second backup reads no file contents"
+NEW2=$(jq_out .new_bytes)
+ok "an unchanged second backup stores almost nothing ($NEW2 bytes)" test "$NEW2" -lt 2048
+
+U snapshots app --json
+rc_is 0 "snapshots lists the target's snapshots"
+is "$(jq -s 'length' < "$OUT")" 2 "two snapshots listed"
+is "$(jq -rs '.[0].note' < "$OUT")" "first one" "the note is kept"
+is "$(jq -rs '.[0].reason' < "$OUT")" manual "the reason is manual"
+
+R=$T/restore/full
+U restore app "$SNAP1" --to "$R" --json
+rc_is 0 "restore of the whole snapshot succeeds"
+same_tree "$A" "$R" "restored tree equals the source: contents, modes, mtimes, link targets, names"
+is "$(readlink "$R/link-abs")" /etc/hostname "absolute symlink target restored as it was"
+blocks=$(stat -c %b "$R/sparse.img")
+ok "the sparse file is restored sparse ($blocks blocks of 512 bytes)" test "$blocks" -lt 1000
+ok "the FIFO is not restored" test ! -e "$R/fifo"
+
+U restore app "$SNAP2" --to "$R"
+rc_is 2 "restore into a non-empty directory is refused"
+like "$(cat "$ERR")" 'not empty.*--force' "and the message says how to override"
+printf 'changed\n' > "$R/plain.txt"
+U restore app "$SNAP2" --to "$R" --force
+rc_is 0 "restore --force into the non-empty directory succeeds"
+is "$(cat "$R/plain.txt")" hello "--force replaces changed files"
+
+P=$T/restore/paths
+U restore app "$SNAP1" --to "$P" "name with spaces" dir/deeper
+rc_is 0 "restore of chosen paths succeeds"
+is "$(cat "$P/name with spaces")" spaces "the chosen file is restored"
+is "$(cat "$P/dir/deeper/deepest/file")" deep "the chosen directory is restored with its contents"
+ok "paths not asked for are not restored" test ! -e "$P/plain.txt" -a ! -e "$P/dir/medium.bin"
+
+U restore app "$SNAP1" --to "$T/restore/escape" ../etc
+rc_is 2 "a path with .. is refused"
+ok "nothing is written for a refused path" test ! -e "$T/restore/etc"
+U restore app "$SNAP1" --to "$T/restore/missing" no/such/file
+rc_is 1 "a path not in the snapshot fails"
+like "$(cat "$ERR")" 'no/such/file: not in the snapshot' "naming the path"
+U restore app 999 --to "$T/restore/nosnap"
+rc_is 1 "an unknown snapshot fails"
+like "$(cat "$ERR")" 'no snapshot 999' "naming it"
+U restore app abc --to "$T/restore/nosnap"
+rc_is 2 "a snapshot id that is not a number is a usage error"
+
+U files "$SNAP1" dir --json
+rc_is 0 "files lists a directory of a snapshot"
+is "$(jq -rs 'map(.name) | join(",")' < "$OUT")" "deeper,medium.bin" "with its entries in order"
+is "$(jq -rs '.[1].size' < "$OUT")" 300000 "and their sizes"
+
+# ---------------------------------------------------------------- incremental and dedup
+printf 'edited\n' > "$A/plain.txt"
+touch -d '2021-03-04 05:06:07' "$A/plain.txt"
+dd if=/dev/urandom of="$A/big.bin" bs=1000 count=1 seek=2500 conv=notrunc status=none
+U backup app --json
+rc_is 0 "backup after edits succeeds"
+is "$(jq_out .files_read)" 3 "only the changed files are read (two edited, plus the hard link's twin)"
+NEW3=$(jq_out .new_bytes)
+ok "a 1 kB edit in the middle of a 5 MB file stores about one chunk ($NEW3 bytes)" \
+	test "$NEW3" -lt 2500000
+
+head -c 24000000 /dev/urandom > "$A/large.bin"
+U backup app --json
+NEW4=$(jq_out .new_bytes)
+{ head -c 12000000 "$A/large.bin"; printf 'INSERTED BYTES'; tail -c +12000001 "$A/large.bin"; } > "$T/large.new"
+mv "$T/large.new" "$A/large.bin"
+U backup app --json
+rc_is 0 "backup after an insertion in the middle of a 24 MB file succeeds"
+NEW5=$(jq_out .new_bytes)
+ok "the insertion stores about the changed chunks only ($NEW5 of $NEW4 bytes)" \
+	test "$NEW5" -lt 9000000 -a "$NEW4" -gt 24000000
+SNAP5=$(jq_out .snapshot)
+R5=$T/restore/five
+U restore app "$SNAP5" --to "$R5"
+rc_is 0 "the deduplicated snapshot restores"
+ok "the edited large file restores byte for byte" cmp "$A/large.bin" "$R5/large.bin"
+
+U verify --all --read-data --json
+rc_is 0 "verify --read-data of an intact store passes"
+is "$(jq_out .ok)" true "and says ok"
+
+# ---------------------------------------------------------------- bit rot
+mkdir -p "$T/trees/rot"
+head -c 3000000 /dev/urandom > "$T/trees/rot/victim.bin"
+printf 'small\n' > "$T/trees/rot/small.txt"
+U backup rot --json
+SNAPR=$(jq_out .snapshot)
+PACK=$(sqlite3 "$STATE/archive/index.db" "SELECT p.name FROM snapshots s JOIN packs p ON p.id = s.pack WHERE s.id = $SNAPR")
+PF=$STATE/archive/packs/$PACK
+ok "the snapshot's archive file exists" test -f "$PF"
+SIZE=$(stat -c %s "$PF")
+OFF=$((SIZE / 2))
+BYTE=$(od -An -tu1 -j "$OFF" -N1 "$PF" | tr -d ' ')
+printf "$(printf '\\%03o' $((BYTE ^ 1)))" | dd of="$PF" bs=1 seek="$OFF" conv=notrunc status=none
+U verify --all
+rc_is 0 "verify without --read-data does not read the data (the flip goes unseen)"
+U verify --all --read-data --json
+rc_is 1 "verify --read-data finds the flipped bit"
+like "$(jq_out '.problems[] | "\(.snapshot) \(.path)"')" "^$SNAPR victim.bin\$" "and names the snapshot and the file"
+unlike "$(jq_out '.problems[] | .path')" 'plain.txt|big.bin' "and no file of the intact snapshots"
+U restore rot "$SNAPR" --to "$T/restore/rot" victim.bin
+rc_is 1 "restoring the damaged file fails"
+like "$(cat "$ERR")" 'victim.bin: chunk [0-9a-f]{16}.*damaged' "naming the file and the chunk"
+ok "no damaged file is left behind" test ! -e "$T/restore/rot/victim.bin"
+U restore app "$SNAP1" --to "$T/restore/other" plain.txt
+rc_is 0 "a file of another snapshot still restores"
+
+# ---------------------------------------------------------------- crashes
+K=$T/trees/kill
+mkdir -p "$K"
+for i in 1 2 3 4 5 6; do head -c 8000000 /dev/urandom > "$K/f$i.bin"; done
+count_snaps() { sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM snapshots WHERE target = 'kill'"; }
+UPKEEP_CRASH_AT=backup-before-commit U backup kill
+rc_is 137 "a backup dying after its pack is durable but before its rows commit"
+is "$(count_snaps)" 0 "leaves no snapshot"
+packs_on_disk=$(ls "$STATE/archive/packs" | wc -l)
+packs_indexed=$(sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM packs")
+is "$packs_on_disk" "$((packs_indexed + 1))" "but one unreferenced archive file"
+U verify --all --read-data --json
+rc_is 1 "verify --read-data after the crash reports the rot from above"
+unlike "$(jq_out '.problems[] | .path // ""')" 'f[0-9]\.bin' "and reports nothing of the crashed backup"
+
+killed=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	"$UPKEEP" --config "$CFG" --batch backup kill > /dev/null 2>&1 &
+	pid=$!
+	sleep "0.0$((RANDOM % 10))"
+	kill -9 "$pid" 2>/dev/null && killed=$((killed + 1))
+	wait "$pid" 2>/dev/null
+done
+diag "$killed of 10 backups killed with SIGKILL at random moments"
+U verify --all --read-data --json
+unlike "$(jq_out '.problems[] | .path // ""')" 'f[0-9]\.bin' "after kill -9, verify reports nothing of the killed backups"
+n_before=$(count_snaps)
+garbage=$(( $(ls "$STATE/archive/packs" | wc -l) - $(sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM packs") ))
+U backup kill --json
+rc_is 0 "a backup after the crashes succeeds"
+is "$(jq_out .garbage_removed)" "$garbage" "and removes the killed runs' leftover archive files ($garbage)"
+is "$(count_snaps)" "$((n_before + 1))" "and adds exactly one snapshot"
+packs_on_disk=$(ls "$STATE/archive/packs" | wc -l)
+packs_indexed=$(sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM packs")
+is "$packs_on_disk" "$packs_indexed" "no unreferenced archive file is left"
+SK=$(jq_out .snapshot)
+U restore kill "$SK" --to "$T/restore/kill"
+rc_is 0 "the snapshot taken after the crashes restores"
+ok "byte for byte" diff -r "$K" "$T/restore/kill"
+
+# ---------------------------------------------------------------- jobs
+jobs=$(sqlite3 "$STATE/state.db" "SELECT kind || ':' || state FROM jobs WHERE kind IN ('backup','restore','verify') ORDER BY id" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
+like "$jobs" 'backup:ok' "backups are recorded as jobs"
+like "$jobs" 'restore:failed' "a failed restore is recorded as failed"
+like "$jobs" 'verify:ok' "verify runs are recorded"
+
+U backup nosuchtarget
+rc_is 2 "backup of an unknown target is a usage error"
+U verify
+rc_is 2 "verify without SNAPSHOT or --all is a usage error"
+
+done_testing
