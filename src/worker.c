@@ -85,6 +85,12 @@ void event_free(struct event *ev)
 
 static void emit(struct worker *w, struct event *ev)
 {
+	pthread_mutex_lock(&w->mu);
+	/* Every event of a job carries its database id once it has one, so a
+	 * front shows the same number as the History pane. */
+	if (w->running && w->running->id == ev->job_id)
+		ev->store_id = w->running->store_id;
+	pthread_mutex_unlock(&w->mu);
 	struct event_node *node = xcalloc(1, sizeof(*node));
 	node->ev = *ev;
 	pthread_mutex_lock(&w->mu);

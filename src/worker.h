@@ -25,6 +25,7 @@ enum event_type {
 struct event {
 	enum event_type type;
 	int64_t job_id;
+	int64_t store_id;             /* the job's row in the state database, 0 = none */
 	char *target;
 	char *text;
 	long long done, total;

@@ -255,6 +255,8 @@ static struct job_view *job_for_event(struct model *m, const struct event *ev)
 unsigned model_apply_event(struct model *m, struct event *ev)
 {
 	struct job_view *j = job_for_event(m, ev);
+	if (j && ev->store_id)
+		j->store_id = ev->store_id;
 
 	switch (ev->type) {
 	case EV_JOB_STARTED:

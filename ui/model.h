@@ -33,7 +33,8 @@ struct target_row {
 enum job_phase { JOB_PHASE_QUEUED, JOB_PHASE_RUNNING, JOB_PHASE_DONE };
 
 struct job_view {
-	int64_t id;
+	int64_t id;                   /* the worker's id */
+	int64_t store_id;             /* the state database's id (History), 0 = not yet */
 	char *label;                  /* what it does, for display */
 	char *step;                   /* current step, or NULL */
 	enum job_phase phase;

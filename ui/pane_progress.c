@@ -68,7 +68,7 @@ static void draw_job(const struct job_view *j, int y, int width, bool selected)
 	draw_fill(y, 0, width, extra);
 	if (selected)
 		draw_text(y, 0, 2, draw_glyph(GLYPH_POINTER), extra | A_BOLD);
-	snprintf(buf, sizeof buf, "#%lld", (long long)j->id);
+	snprintf(buf, sizeof buf, "#%lld", (long long)(j->store_id ? j->store_id : j->id));
 	draw_text(y, x, 6, buf, A_BOLD | extra);
 	x += 7;
 	draw_untrusted(y, x, label_w, j->label, extra);
@@ -143,7 +143,8 @@ static void progress_draw(struct ui *ui, const struct rect *area)
 		return;
 	const struct job_view *sel = job_at(ui, ps->sel);
 	draw_hline(sep, 0, area->w, draw_attr(ROLE_DIM));
-	char *title = xasprintf(_(" Log of job #%lld "), (long long)sel->id);
+	char *title = xasprintf(_(" Log of job #%lld "),
+				(long long)(sel->store_id ? sel->store_id : sel->id));
 	draw_text(sep, 2, area->w - 4, title, draw_attr(ROLE_DIM));
 	free(title);
 	draw_log(sel, sep + 1, area->y + area->h, area->w);
