@@ -346,14 +346,16 @@ static int64_t tree_row(sqlite3 *db, const uint8_t *hash)
  * listing the index does not have yet goes into the pack. */
 static int tree_finish(struct backup *b, struct bdir *d, struct up_error *err)
 {
+	/* Sorted first, so that insert_tree() meets listings in this order: a
+	 * listing met twice (empty directories) is written by the first. */
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(*d->v), bent_cmp);
 	for (size_t i = 0; i < d->n; i++)
 		if (d->v[i].sub) {
 			if (tree_finish(b, d->v[i].sub, err) < 0)
 				return -1;
 			memcpy(d->v[i].e.sub_hash, d->v[i].sub->hash, HASH_LEN);
 		}
-	if (d->n > 1)
-		qsort(d->v, d->n, sizeof(*d->v), bent_cmp);
 	for (size_t i = 0; i < d->n; i++)
 		archive_tree_serialize(&d->v[i].e, 1, &d->ser);
 	hash_sha256(d->ser.buf ? d->ser.buf : "", d->ser.len, d->hash);

@@ -4,6 +4,7 @@
 #include "archive_restore.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -20,12 +21,38 @@
 
 #define HOLE_GRAIN 4096
 
+/* A directory being restored: open while the walker or a file job needs it;
+ * the last one out sets its mode and mtime (after every entry is created). */
+struct rdir {
+	int fd;
+	int refs;
+	bool has_meta;          /* DIR itself and parents of chosen paths: none */
+	struct archive_entry meta;
+};
+
+/* A file to create, done by a worker thread. */
+struct rjob {
+	struct rdir *dir;
+	struct archive_entry e; /* owned */
+	char *rel;
+	struct rjob *next;
+};
+
+#define RESTORE_QUEUE 256
+
 struct restore {
 	struct archive_index *idx;
 	const struct restore_opts *o;
 	struct restore_result *res;
-	struct chunk_reader *reader;
 	bool as_root;
+	pthread_mutex_t lock;
+	pthread_cond_t work, room;
+	struct rjob *head, *tail;
+	size_t queued;
+	bool closing, failed;
+	struct up_error err;    /* the first worker error */
+	pthread_t *threads;
+	int n_threads;
 };
 
 /* An error about path (shown escaped). */
@@ -89,8 +116,8 @@ static int open_new(struct restore *r, int dfd, const char *name)
 	return fd;
 }
 
-static int restore_file(struct restore *r, int dfd, const char *rel, const struct archive_entry *e,
-			struct up_error *err)
+static int restore_file(struct restore *r, struct chunk_reader *reader, int dfd, const char *rel,
+			const struct archive_entry *e, struct up_error *err)
 {
 	int fd = open_new(r, dfd, e->name);
 	if (fd < 0)
@@ -100,7 +127,7 @@ static int restore_file(struct restore *r, int dfd, const char *rel, const struc
 	for (uint32_t i = 0; i < e->n_chunks && rc == 0; i++) {
 		const uint8_t *data;
 		size_t len;
-		if (chunk_reader_get(r->reader, e->chunks + (size_t)i * HASH_LEN, &data, &len, err) < 0) {
+		if (chunk_reader_get(reader, e->chunks + (size_t)i * HASH_LEN, &data, &len, err) < 0) {
 			char *safe = escape_text(rel, (size_t)-1, 0, 0);
 			rc = err_prefix(err, "%s", safe);
 			free(safe);
@@ -117,8 +144,10 @@ static int restore_file(struct restore *r, int dfd, const char *rel, const struc
 	close(fd);
 	if (rc < 0)
 		unlinkat(dfd, e->name, 0); /* never leave wrong data behind */
+	pthread_mutex_lock(&r->lock);
 	r->res->files++;
 	r->res->bytes += (long long)e->size;
+	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
 
@@ -148,10 +177,119 @@ static int open_dir(struct restore *r, int dfd, const char *name, bool reuse)
 	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-static int restore_entry(struct restore *r, int dfd, const char *rel,
-			 const struct archive_entry *e, struct up_error *err);
+/* ---- the worker threads */
 
-static int restore_children(struct restore *r, int fd, const char *rel, int64_t tree,
+static struct rdir *rdir_new(int fd, const struct archive_entry *meta)
+{
+	struct rdir *d = xcalloc(1, sizeof(*d));
+	d->fd = fd;
+	d->refs = 1;
+	if (meta) {
+		d->has_meta = true;
+		d->meta = *meta;
+		d->meta.name = NULL; /* only the numbers are used */
+		d->meta.link = NULL;
+		d->meta.chunks = NULL;
+	}
+	return d;
+}
+
+static void rdir_release(struct restore *r, struct rdir *d)
+{
+	pthread_mutex_lock(&r->lock);
+	bool last = --d->refs == 0;
+	pthread_mutex_unlock(&r->lock);
+	if (!last)
+		return;
+	if (d->has_meta)
+		set_meta(r, d->fd, &d->meta); /* after the entries: mtime and a read-only mode */
+	close(d->fd);
+	free(d);
+}
+
+static void job_run(struct restore *r, struct chunk_reader *reader, struct rjob *j)
+{
+	pthread_mutex_lock(&r->lock);
+	bool failed = r->failed;
+	pthread_mutex_unlock(&r->lock);
+	struct up_error err = UP_ERROR_INIT;
+	if (!failed && restore_file(r, reader, j->dir->fd, j->rel, &j->e, &err) < 0) {
+		pthread_mutex_lock(&r->lock);
+		if (!r->failed) {
+			r->failed = true;
+			r->err = err;
+			err.msg = NULL;
+		}
+		pthread_mutex_unlock(&r->lock);
+	}
+	err_clear(&err);
+	rdir_release(r, j->dir);
+	archive_entry_clear(&j->e);
+	free(j->rel);
+	free(j);
+}
+
+static void *restore_worker(void *arg)
+{
+	struct restore *r = arg;
+	struct chunk_reader *reader = chunk_reader_new(r->idx);
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->head && !r->closing)
+			pthread_cond_wait(&r->work, &r->lock);
+		struct rjob *j = r->head;
+		if (!j)
+			break;
+		r->head = j->next;
+		if (!r->head)
+			r->tail = NULL;
+		r->queued--;
+		pthread_cond_signal(&r->room);
+		pthread_mutex_unlock(&r->lock);
+		job_run(r, reader, j);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	chunk_reader_free(&reader);
+	return NULL;
+}
+
+/* Hands a file (whose entry it takes over) to the workers. */
+static void enqueue_file(struct restore *r, struct rdir *d, struct archive_entry *e, const char *rel)
+{
+	struct rjob *j = xcalloc(1, sizeof(*j));
+	j->dir = d;
+	j->e = *e;
+	memset(e, 0, sizeof(*e));
+	j->rel = xstrdup(rel);
+	pthread_mutex_lock(&r->lock);
+	d->refs++;
+	while (r->queued >= RESTORE_QUEUE)
+		pthread_cond_wait(&r->room, &r->lock);
+	if (r->tail)
+		r->tail->next = j;
+	else
+		r->head = j;
+	r->tail = j;
+	r->queued++;
+	pthread_cond_signal(&r->work);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static bool restore_failed(struct restore *r)
+{
+	pthread_mutex_lock(&r->lock);
+	bool failed = r->failed;
+	pthread_mutex_unlock(&r->lock);
+	return failed;
+}
+
+/* ---- the walk: directories and symlinks here, files to the workers */
+
+static int restore_entry(struct restore *r, struct rdir *d, const char *rel,
+			 struct archive_entry *e, struct up_error *err);
+
+static int restore_children(struct restore *r, struct rdir *d, const char *rel, int64_t tree,
 			    struct up_error *err)
 {
 	struct archive_entry *v;
@@ -159,34 +297,37 @@ static int restore_children(struct restore *r, int fd, const char *rel, int64_t 
 	if (archive_tree_load(archive_index_db(r->idx), tree, &v, &n, err) < 0)
 		return -1;
 	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0 && !restore_failed(r); i++) {
 		char *path = join(rel, &v[i]);
-		rc = restore_entry(r, fd, path, &v[i], err);
+		rc = restore_entry(r, d, path, &v[i], err);
 		free(path);
 	}
 	archive_entries_free(&v, n);
 	return rc;
 }
 
-static int restore_entry(struct restore *r, int dfd, const char *rel,
-			 const struct archive_entry *e, struct up_error *err)
+static int restore_entry(struct restore *r, struct rdir *d, const char *rel,
+			 struct archive_entry *e, struct up_error *err)
 {
 	if (!archive_name_ok(e->name, e->name_len))
 		return fail_path(rel, err, UP_ERR_MISMATCH, _("unsafe name in the index; refused"));
-	if (e->type == ARCHIVE_FILE)
-		return restore_file(r, dfd, rel, e, err);
+	if (e->type == ARCHIVE_FILE) {
+		enqueue_file(r, d, e, rel);
+		return 0;
+	}
 	if (e->type == ARCHIVE_SYMLINK)
-		return restore_symlink(r, dfd, rel, e, err);
+		return restore_symlink(r, d->fd, rel, e, err);
 	if (e->type != ARCHIVE_DIR)
 		return fail_path(rel, err, UP_ERR_MISMATCH, _("unknown entry type in the index"));
-	int fd = open_dir(r, dfd, e->name, false);
+	int fd = open_dir(r, d->fd, e->name, false);
 	if (fd < 0)
 		return fail_path(rel, err, UP_ERR_IO, strerror(errno));
-	int rc = restore_children(r, fd, rel, e->subtree, err);
-	if (rc == 0)
-		set_meta(r, fd, e); /* after the children: mtime and a read-only mode */
-	close(fd);
+	struct rdir *child = rdir_new(fd, e);
+	int rc = restore_children(r, child, rel, e->subtree, err);
+	rdir_release(r, child);
+	pthread_mutex_lock(&r->lock);
 	r->res->dirs++;
+	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
 
@@ -243,14 +384,48 @@ static int restore_path(struct restore *r, int dfd, int64_t root, const char *pa
 		fd = sub;
 		p = slash + 1;
 	}
+	struct rdir *d = fd >= 0 ? rdir_new(fd, NULL) : NULL;
 	if (rc == 0 && strcmp(e.name, ".") == 0)
-		rc = restore_children(r, fd, "", e.subtree, err);
+		rc = restore_children(r, d, "", e.subtree, err);
 	else if (rc == 0)
-		rc = restore_entry(r, fd, path, &e, err);
-	if (fd >= 0)
-		close(fd);
+		rc = restore_entry(r, d, path, &e, err);
+	if (d)
+		rdir_release(r, d);
 	free(rel);
 	archive_entry_clear(&e);
+	return rc;
+}
+
+static void pool_start(struct restore *r)
+{
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->work, NULL);
+	pthread_cond_init(&r->room, NULL);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	r->n_threads = cores > 0 ? (int)cores : 1;
+	r->threads = xcalloc((size_t)r->n_threads, sizeof(*r->threads));
+	for (int i = 0; i < r->n_threads; i++)
+		if (pthread_create(&r->threads[i], NULL, restore_worker, r) != 0)
+			abort(); /* as an allocation failure */
+}
+
+/* Lets the workers finish the queue, then stops them. Returns their first
+ * error, or rc. */
+static int pool_finish(struct restore *r, int rc, struct up_error *err)
+{
+	pthread_mutex_lock(&r->lock);
+	r->closing = true;
+	pthread_cond_broadcast(&r->work);
+	pthread_mutex_unlock(&r->lock);
+	for (int i = 0; i < r->n_threads; i++)
+		pthread_join(r->threads[i], NULL);
+	if (r->failed && rc == 0)
+		rc = err_set(err, r->err.status, "%s", r->err.msg ? r->err.msg : "?");
+	err_clear(&r->err);
+	free(r->threads);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->work);
+	pthread_cond_destroy(&r->room);
 	return rc;
 }
 
@@ -267,16 +442,19 @@ int archive_restore(struct archive_index *idx, const struct restore_opts *o,
 		snapshot_info_clear(&snap);
 		return -1;
 	}
-	r.reader = chunk_reader_new(idx);
+	pool_start(&r);
 	int rc = 0;
-	if (o->n_paths == 0)
-		rc = restore_children(&r, dfd, "", snap.root, err);
-	for (size_t i = 0; i < o->n_paths && rc == 0; i++)
+	if (o->n_paths == 0) {
+		struct rdir *root = rdir_new(dup(dfd), NULL);
+		rc = restore_children(&r, root, "", snap.root, err);
+		rdir_release(&r, root);
+	}
+	for (size_t i = 0; i < o->n_paths && rc == 0 && !restore_failed(&r); i++)
 		rc = restore_path(&r, dfd, snap.root, o->paths[i], err);
+	rc = pool_finish(&r, rc, err);
 	if (rc == 0 && fsync(dfd) < 0)
 		rc = err_set(err, UP_ERR_IO, "%s: %s", o->dest, strerror(errno));
 	close(dfd);
-	chunk_reader_free(&r.reader);
 	snapshot_info_clear(&snap);
 	return rc;
 }

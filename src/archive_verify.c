@@ -177,6 +177,23 @@ static int walk_snapshot(struct verify *v, int64_t snap, int64_t tree, const uin
 	return rc;
 }
 
+/* The id of a snapshot's root listing (to see whether it was damaged). */
+static bool root_listing_id(struct verify *v, int64_t tree, uint8_t out[HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+	if (sqlite3_prepare_v2(archive_index_db(v->idx), "SELECT hash FROM trees WHERE id = ?", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, tree);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == HASH_LEN) {
+			memcpy(out, sqlite3_column_blob(st, 0), HASH_LEN);
+			ok = true;
+		}
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
 static int check_snapshots(struct verify *v, struct up_error *err)
 {
 	struct snapshot_info *s = NULL;
@@ -195,8 +212,10 @@ static int check_snapshots(struct verify *v, struct up_error *err)
 	int rc = sqlite3_prepare_v2(archive_index_db(v->idx), "SELECT 1 FROM chunks WHERE hash = ?", -1,
 				    &known, NULL) == SQLITE_OK ? 0 : archive_index_fail(v->idx, SQLITE_ERROR, "verify", err);
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		uint8_t root_hash[HASH_LEN];
+		bool have = root_listing_id(v, s[i].root, root_hash);
 		v->res->snapshots++;
-		rc = walk_snapshot(v, s[i].id, s[i].root, NULL, "", known, err);
+		rc = walk_snapshot(v, s[i].id, s[i].root, have ? root_hash : NULL, "", known, err);
 	}
 	sqlite3_finalize(known);
 	snapshot_infos_free(&s, n);

@@ -126,6 +126,7 @@ struct net_state {
 	size_t next_key;          /* next of ssh_keys[] to try */
 	char tried[160];          /* "ssh-agent, ~/.ssh/id_ed25519" */
 	bool no_more_creds;       /* the callback had nothing left to offer */
+	bool password_asked;      /* a server wanted a password (not supported) */
 	/* the server's certificate or host key, as libgit2 judged it */
 	bool cert_seen, cert_valid, cert_ssh;
 	char cert_host[256];
@@ -184,8 +185,11 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 		goto none;
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user ? user : "git");
-	if (!(allowed & GIT_CREDENTIAL_SSH_KEY))
-		goto none;
+	if (!(allowed & GIT_CREDENTIAL_SSH_KEY)) {
+		/* HTTP authentication or ssh passwords: not supported. */
+		st->password_asked = true;
+		return GIT_EUSER;
+	}
 	const char *name = user ? user : "git";
 	if (!st->tried_agent && getenv("SSH_AUTH_SOCK")) {
 		st->tried_agent = true;
@@ -280,7 +284,8 @@ static int tls_fail(struct up_error *err, struct net_state *st, int rc, const ch
 				      ? "; libgit2 does not match IP addresses in certificates, use a host name"
 				      : "",
 			      reason);
-	else if (strstr(m, "not correctly signed") || strstr(m, "trusted CA") || strstr(m, "issuer"))
+	else if (strstr(m, "not correctly signed") || strstr(m, "trusted CA") || strstr(m, "issuer") ||
+		 strstr(m, "self signed") || strstr(m, "self-signed") || strstr(m, "verify failed"))
 		ret = err_set(err, UP_ERR_SOURCE,
 			      "%s: %s: TLS certificate not trusted (set SSL_CERT_FILE to trust a private CA) (%s)",
 			      safe_url, what, reason);
@@ -310,6 +315,10 @@ static int net_fail(struct up_error *err, struct net_state *st, int rc, const ch
 			      safe_url, what, safe_host);
 	else if (rc == GIT_ECERTIFICATE && st->cert_seen && !st->cert_valid) {
 		ret = tls_fail(err, st, rc, safe_url, what, safe_host);
+	} else if (rc == GIT_EUSER && st->password_asked && !st->tried[0]) {
+		ret = err_set(err, UP_ERR_SOURCE,
+			      "%s: %s: the server asks for a password (upkeep authenticates with ssh keys only)",
+			      safe_url, what);
 	} else if (rc == GIT_EAUTH || (rc == GIT_EUSER && st->no_more_creds)) {
 		if (st->tried[0])
 			ret = err_set(err, UP_ERR_SOURCE, "%s: %s: ssh authentication failed (tried %s)",

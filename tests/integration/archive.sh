@@ -10,7 +10,7 @@ command -v sqlite3 > /dev/null 2>&1 || bail "sqlite3 (the CLI) is required by th
 STATE=$T/state
 CFG=$T/upkeep.yaml
 config_new "$CFG" "$STATE"
-for t in app rot kill; do
+for t in app rot kill empties; do
 	config_target "$CFG" "$t" "file://$T/none.git" "$T/trees/$t"
 done
 U() { up --config "$CFG" --batch "$@"; }
@@ -18,7 +18,8 @@ jq_out() { jq -r "$1" < "$OUT" 2>/dev/null || echo "<bad json>"; }
 
 # Every file type, awkward names, fixed mtimes.
 A=$T/trees/app
-mkdir -p "$A/dir/deeper/deepest" "$A/empty dir" "$A/ro"
+mkdir -p "$A/dir/deeper/deepest" "$A/empty dir" "$A/ro" "$A/a-empty" "$A/dir/z-empty" "$A/dir/deeper/m-empty"
+for i in 1 2 3 4 5 6 7 8 9; do mkdir -p "$A/e$i/sub" "$A/dir/deeper/e$i"; done
 printf 'hello\n' > "$A/plain.txt"
 printf '#!/bin/sh\necho hi\n' > "$A/run.sh"; chmod 755 "$A/run.sh"
 printf 'secret\n' > "$A/private"; chmod 600 "$A/private"
@@ -56,6 +57,20 @@ same_tree() { # same_tree SRC DST DESC
 		diag "$(head -20 "$T/diff")"
 	fi
 }
+
+# ---------------------------------------------------------------- empty directories
+# First, into the empty store: identical listings, met in readdir order at
+# backup and in name order at commit, are stored once and shared.
+E=$T/trees/empties
+for i in 1 2 3 4 5 6 7 8 9; do mkdir -p "$E/e$i/sub" "$E/d/e$i"; done
+U backup empties --json
+rc_is 0 "backup of a tree of empty directories succeeds"
+SE=$(jq_out .snapshot)
+is "$(sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM trees WHERE hash = (SELECT hash FROM trees t WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.tree = t.id))")" 1 \
+	"the empty listing is stored once"
+U restore empties "$SE" --to "$T/restore/empties"
+rc_is 0 "and restores"
+same_tree "$E" "$T/restore/empties" "with every directory"
 
 # ---------------------------------------------------------------- round trip
 U backup app --json --note "first one"
@@ -121,7 +136,7 @@ rc_is 2 "a snapshot id that is not a number is a usage error"
 
 U files "$SNAP1" dir --json
 rc_is 0 "files lists a directory of a snapshot"
-is "$(jq -rs 'map(.name) | join(",")' < "$OUT")" "deeper,medium.bin" "with its entries in order"
+is "$(jq -rs 'map(.name) | join(",")' < "$OUT")" "deeper,medium.bin,z-empty" "with its entries in order"
 is "$(jq -rs '.[1].size' < "$OUT")" 300000 "and their sizes"
 
 # ---------------------------------------------------------------- incremental and dedup
@@ -165,9 +180,12 @@ PACK=$(sqlite3 "$STATE/archive/index.db" "SELECT p.name FROM snapshots s JOIN pa
 PF=$STATE/archive/packs/$PACK
 ok "the snapshot's archive file exists" test -f "$PF"
 SIZE=$(stat -c %s "$PF")
-OFF=$((SIZE / 2))
-BYTE=$(od -An -tu1 -j "$OFF" -N1 "$PF" | tr -d ' ')
-printf "$(printf '\\%03o' $((BYTE ^ 1)))" | dd of="$PF" bs=1 seek="$OFF" conv=notrunc status=none
+flip_bit() { # flip_bit FILE OFFSET
+	local byte
+	byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $((byte ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+flip_bit "$PF" $((SIZE / 2))
 U verify --all
 rc_is 0 "verify without --read-data does not read the data (the flip goes unseen)"
 U verify --all --read-data --json
@@ -180,6 +198,11 @@ like "$(cat "$ERR")" 'victim.bin: chunk [0-9a-f]{16}.*damaged' "naming the file 
 ok "no damaged file is left behind" test ! -e "$T/restore/rot/victim.bin"
 U restore app "$SNAP1" --to "$T/restore/other" plain.txt
 rc_is 0 "a file of another snapshot still restores"
+ROOTREC=$(sqlite3 "$STATE/archive/index.db" "SELECT t.block FROM snapshots s JOIN trees t ON t.id = s.root WHERE s.id = $SNAPR")
+flip_bit "$PF" $((ROOTREC + 50))
+U verify "$SNAPR" --read-data --json
+rc_is 1 "a flipped bit in a directory listing is found"
+like "$(jq_out '.problems[] | "\(.snapshot) \(.path) \(.error)"')" "^$SNAPR \\. directory listing damaged" "naming the snapshot and the directory"
 
 # ---------------------------------------------------------------- crashes
 K=$T/trees/kill
@@ -220,6 +243,26 @@ SK=$(jq_out .snapshot)
 U restore kill "$SK" --to "$T/restore/kill"
 rc_is 0 "the snapshot taken after the crashes restores"
 ok "byte for byte" diff -r "$K" "$T/restore/kill"
+
+# ---------------------------------------------------------------- disk full
+# A store on a 20 MB tmpfs and 30 MB of data: ENOSPC while writing the pack.
+FULL=$T/full
+mkdir -p "$FULL"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=20m tmpfs "$FULL" 2>/dev/null; then
+	FCFG=$T/full.yaml
+	config_new "$FCFG" "$FULL/state"
+	config_target "$FCFG" kill "file://$T/none.git" "$K"
+	up --config "$FCFG" --batch backup kill
+	rc_is 1 "a backup onto a full disk fails"
+	like "$(cat "$ERR")" 'cannot write archive file .*No space left on device' "with a clear message naming the file"
+	is "$(sqlite3 "$FULL/state/archive/index.db" "SELECT count(*) FROM snapshots")" 0 "no snapshot is recorded"
+	is "$(ls "$FULL/state/archive/packs" | wc -l)" 0 "the partial archive file is removed"
+	up --config "$FCFG" --batch verify --all --read-data
+	rc_is 0 "the store still verifies"
+	umount "$FULL"
+else
+	skip 5 "needs root and tmpfs mounts"
+fi
 
 # ---------------------------------------------------------------- jobs
 jobs=$(sqlite3 "$STATE/state.db" "SELECT kind || ':' || state FROM jobs WHERE kind IN ('backup','restore','verify') ORDER BY id" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')

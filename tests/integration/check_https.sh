@@ -7,6 +7,10 @@
 . "$top_srcdir/tests/lib.sh"
 https_require
 
+# Under a sanitizer build, a report must not pass for the exit status 1 of a
+# target that fails on purpose below.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
+
 # Whatever CA settings the caller has must not take part (upkeep reads the
 # first two, git the others).
 unset SSL_CERT_FILE SSL_CERT_DIR GIT_SSL_CAINFO GIT_SSL_CAPATH GIT_SSL_NO_VERIFY

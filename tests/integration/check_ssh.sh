@@ -6,6 +6,10 @@
 . "$top_srcdir/tests/lib.sh"
 ssh_require
 
+# Under a sanitizer build, a report must not pass for the exit status 1 of a
+# target that fails on purpose below.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
+
 # The agent of whoever runs the tests must not take part.
 unset SSH_AUTH_SOCK SSH_AGENT_PID
 
@@ -144,6 +148,34 @@ cp "$KEYS/second" "$T/second/.ssh/id_ecdsa" && cp "$KEYS/second.pub" "$T/second/
 as_home second --config "$CFG" --batch check app --json
 rc_is 100 "a refused id_ed25519, an accepted id_ecdsa: the check works (exit 100)"
 is "$(jq_target app .newest)" 2.0.0 "id_ecdsa: app newest 2.0.0"
+
+# ---------------------------------------------------------------- ssh-agent
+# An agent of this script's own: the agent is asked first, then key files.
+if command -v ssh-agent > /dev/null 2>&1 && command -v ssh-add > /dev/null 2>&1; then
+	AGENT_SOCK=$T/agent.sock
+	ssh-agent -a "$AGENT_SOCK" -D > /dev/null 2>&1 < /dev/null &
+	track_pid $!
+	for i in $(seq 1 100); do [ -S "$AGENT_SOCK" ] && break; sleep 0.05; done
+	agent() { SSH_AUTH_SOCK=$AGENT_SOCK "$@"; }
+	agent ssh-add -q "$KEYS/good" 2>/dev/null || bail "ssh-add failed"
+	home_with agent_only - "$SSH_KNOWN_HOSTS_LINE"
+	run env SSH_AUTH_SOCK="$AGENT_SOCK" HOME="$T/agent_only" "$UPKEEP" --config "$CFG" --batch check app --json
+	rc_is 100 "the key in ssh-agent, no key files: the check works (exit 100)"
+	is "$(jq_target app .newest)" 2.0.0 "ssh-agent: app newest 2.0.0"
+
+	agent ssh-add -q -D 2>/dev/null
+	agent ssh-add -q "$KEYS/stranger" 2>/dev/null || bail "ssh-add failed"
+	run env SSH_AUTH_SOCK="$AGENT_SOCK" HOME="$T/home" "$UPKEEP" --config "$CFG" --batch check app --json
+	rc_is 100 "ssh-agent's key refused, ~/.ssh/id_ed25519 accepted: the check works (exit 100)"
+	is "$(jq_target app .newest)" 2.0.0 "agent then key file: app newest 2.0.0"
+
+	run env SSH_AUTH_SOCK="$AGENT_SOCK" HOME="$T/agent_only" "$UPKEEP" --config "$CFG" --batch check app --json
+	rc_is 1 "ssh-agent's key refused, no key files: exit 1"
+	like "$(jq_target app .error)" "^$APP_URL_RE: .*ssh authentication failed \(tried ssh-agent\)" \
+		"agent refused: the error says the agent was tried"
+else
+	skip 6 "ssh-agent or ssh-add missing"
+fi
 
 # ---------------------------------------------------------------- refused key
 home_with stranger "$KEYS/stranger" "$SSH_KNOWN_HOSTS_LINE"
