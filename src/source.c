@@ -23,6 +23,7 @@ struct source_cache {
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_once_t certs_once = PTHREAD_ONCE_INIT;
 
 /* Why SSL_CERT_FILE / SSL_CERT_DIR could not be loaded (NULL: no error);
  * https sources fail with it rather than quietly using the default bundle. */
@@ -71,7 +72,6 @@ static void global_init(void)
 	/* The remote may belong to another user (a shared /srv/git): libgit2's
 	 * owner check would fail with a misleading safe.directory error. */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-	load_cert_locations();
 }
 
 void source_global_init(void)
@@ -90,10 +90,16 @@ static int git_fail(struct up_error *err, enum up_status st, int rc, const char 
 	return -1;
 }
 
-/* An https source cannot be trusted when SSL_CERT_FILE/DIR failed to load. */
+/* Loads SSL_CERT_FILE/DIR before the first https source only: mbedTLS
+ * parses a whole CA bundle slowly (~200M instructions for Debian's file and
+ * directory, 4x the rest of a check), and other transports never need it.
+ * An https source cannot be trusted when they failed to load. */
 static int check_cert_locations(const char *url, const char *what, struct up_error *err)
 {
-	if (!cert_locations_error || strncasecmp(url, "https://", 8) != 0)
+	if (strncasecmp(url, "https://", 8) != 0)
+		return 0;
+	pthread_once(&certs_once, load_cert_locations);
+	if (!cert_locations_error)
 		return 0;
 	char *safe_url = escape_text(url, (size_t)-1, 200, 0);
 	err_set(err, UP_ERR_SOURCE, "%s: %s: %s", safe_url, what, cert_locations_error);
