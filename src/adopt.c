@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "classify.h"
 #include "escape.h"
 #include "source.h"
 #include "version.h"
@@ -27,42 +28,71 @@ bool adopt_is_preserved(const struct target_cfg *t, const char *rel)
 	return false;
 }
 
-/* Finds the remote tag that names `version`, as a tag or as a version. */
-static int find_release(const struct target_cfg *t, const char *version, char **tag,
-			struct up_error *err)
+/* Is tag a better pick than the best so far? With want (a version or a
+ * tag): it names it. Without: the highest version the channel accepts. */
+static bool tag_matches(const struct target_cfg *t, const char *version, bool want_ok,
+			const struct version *want, const char *tag, const struct version *v)
+{
+	if (version)
+		return (want_ok && version_compare(v, want) == 0) || strcmp(v->text, version) == 0;
+	return classify_channel_accepts(t->channel ? t->channel : "stable", tag, v);
+}
+
+static void pick_release(const struct target_cfg *t, const struct version_parser *p,
+			 const struct tag_list *tags, const char *version, char **tag)
+{
+	struct version want, best = { 0 };
+	bool want_ok = version && version_parse(p, version, &want), have_best = false;
+	for (size_t i = 0; i < tags->n; i++) {
+		struct version v;
+		if (version && strcmp(tags->items[i].name, version) == 0) {
+			free(*tag);
+			*tag = xstrdup(version);
+			break;
+		}
+		if (!version_parse(p, tags->items[i].name, &v))
+			continue;
+		if (tag_matches(t, version, want_ok, &want, tags->items[i].name, &v) &&
+		    (!have_best || (!version && version_compare(&v, &best) > 0))) {
+			if (have_best)
+				version_free(&best);
+			version_copy(&best, &v);
+			have_best = true;
+			free(*tag);
+			*tag = xstrdup(tags->items[i].name);
+		}
+		version_free(&v);
+	}
+	if (have_best)
+		version_free(&best);
+	if (want_ok)
+		version_free(&want);
+}
+
+int adopt_find_release(const struct target_cfg *t, const char *version, char **tag,
+		       struct up_error *err)
 {
 	struct version_parser p;
+	*tag = NULL;
 	if (version_parser_init(&p, t->source.scheme, t->source.prefix, t->source.regex, err) < 0)
 		return -1;
 	struct source_limits lim = { .deadline_ms = util_monotonic_ms() + t->limits.timeout_ms };
 	struct tag_list tags;
-	int rc = source_ls_tags(t->source.git, &lim, &tags, err);
-	if (rc < 0) {
+	if (source_ls_tags(t->source.git, &lim, &tags, err) < 0) {
 		version_parser_free(&p);
 		return -1;
 	}
-	struct version want;
-	bool want_ok = version_parse(&p, version, &want);
-	*tag = NULL;
-	for (size_t i = 0; i < tags.n && !*tag; i++) {
-		struct version v;
-		if (strcmp(tags.items[i].name, version) == 0) {
-			*tag = xstrdup(version);
-			break;
-		}
-		if (!version_parse(&p, tags.items[i].name, &v))
-			continue;
-		if ((want_ok && version_compare(&v, &want) == 0) || strcmp(v.text, version) == 0)
-			*tag = xstrdup(tags.items[i].name);
-		version_free(&v);
-	}
-	if (want_ok)
-		version_free(&want);
+	pick_release(t, &p, &tags, version, tag);
 	tag_list_free(&tags);
 	version_parser_free(&p);
 	if (!*tag) {
-		char *safe = escape_text(version, (size_t)-1, 80, 0);
-		err_set(err, UP_ERR_NOT_FOUND, "%s: no release %s in %s", t->name, safe, t->source.git);
+		char *safe = escape_text(version ? version : "", (size_t)-1, 80, 0);
+		if (version)
+			err_set(err, UP_ERR_NOT_FOUND, "%s: no release %s in %s", t->name, safe,
+				t->source.git);
+		else
+			err_set(err, UP_ERR_NOT_FOUND, "%s: no release in channel %s in %s", t->name,
+				t->channel ? t->channel : "stable", t->source.git);
 		free(safe);
 		return -1;
 	}
@@ -164,6 +194,19 @@ static int find_extras(struct compare *c, const char *rel)
 	return rc;
 }
 
+int adopt_compare_tree(struct source_cache *cache, const struct target_cfg *t, const char *tag,
+		       struct strvec *diffs, struct up_error *err)
+{
+	struct compare c = { .t = t, .diffs = diffs, .err = err };
+	int rc = source_walk_tag_tree(cache, tag, compare_entry, &c, err) < 0 || c.failed ? -1 : 0;
+	if (rc == 0) {
+		qsort(c.expected.items, c.expected.n, sizeof(char *), cmp_str);
+		rc = find_extras(&c, "");
+	}
+	strvec_clear(&c.expected);
+	return rc;
+}
+
 int adopt_target(const struct config *cfg, const struct target_cfg *t, struct store *s,
 		 const char *version, struct strvec *diffs, struct up_error *err)
 {
@@ -171,7 +214,7 @@ int adopt_target(const struct config *cfg, const struct target_cfg *t, struct st
 	if (stat(t->path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return err_set(err, UP_ERR_NOT_FOUND, "%s: path %s is not a directory", t->name, t->path);
 	char *tag = NULL;
-	if (find_release(t, version, &tag, err) < 0)
+	if (adopt_find_release(t, version, &tag, err) < 0)
 		return -1;
 	char *dir = source_cache_dir(cfg, t);
 	struct source_cache *cache = NULL;
@@ -187,13 +230,8 @@ int adopt_target(const struct config *cfg, const struct target_cfg *t, struct st
 	struct tag_details d = { 0 };
 	if (rc == 0)
 		rc = source_tag_details(cache, tag, &d, err);
-	struct compare c = { .t = t, .diffs = diffs, .err = err };
 	if (rc == 0)
-		rc = source_walk_tag_tree(cache, tag, compare_entry, &c, err) < 0 || c.failed ? -1 : 0;
-	if (rc == 0) {
-		qsort(c.expected.items, c.expected.n, sizeof(char *), cmp_str);
-		rc = find_extras(&c, "");
-	}
+		rc = adopt_compare_tree(cache, t, tag, diffs, err);
 	if (rc == 0 && diffs->n) {
 		rc = err_set(err, UP_ERR_MISMATCH, "%s: the tree at %s differs from release %s in %zu place%s",
 			     t->name, t->path, version, diffs->n, diffs->n == 1 ? "" : "s");
@@ -212,7 +250,6 @@ int adopt_target(const struct config *cfg, const struct target_cfg *t, struct st
 		rc = store_target_set_installed(s, t->name, text ? text : version, tag, d.commit, err);
 		free(text);
 	}
-	strvec_clear(&c.expected);
 	tag_details_free(&d);
 	source_cache_close(&cache);
 	free(tag);

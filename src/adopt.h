@@ -18,6 +18,20 @@
 int adopt_target(const struct config *cfg, const struct target_cfg *t, struct store *s,
 		 const char *version, struct strvec *diffs, struct up_error *err);
 
+/* Finds the remote tag of release VERSION (a version or a tag name) by
+ * listing the remote's tags; VERSION NULL picks the highest version that
+ * the target's channel accepts. *tag is owned by the caller. */
+int adopt_find_release(const struct target_cfg *t, const char *version, char **tag,
+		       struct up_error *err);
+
+struct source_cache;
+/* Compares the live tree at t->path with the tree of refs/tags/TAG in the
+ * cache, ignoring preserve: paths and a top-level .git, and appends one
+ * line per difference to diffs (as adopt_target() describes). Returns 0
+ * when the comparison ran (whether or not it found differences). */
+int adopt_compare_tree(struct source_cache *cache, const struct target_cfg *t, const char *tag,
+		       struct strvec *diffs, struct up_error *err);
+
 /* True when rel (relative path) is one of the target's preserve: paths or
  * lies below one. */
 bool adopt_is_preserved(const struct target_cfg *t, const char *rel);

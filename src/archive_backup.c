@@ -49,6 +49,8 @@ struct backup {
 	struct pack_writer *w;
 	uint8_t *buf;     /* the big-file read window */
 	struct chunk_set *trees_written;
+	long long next_progress_ms;
+	uint64_t snapshot_record; /* offset of the snapshot's record in the pack */
 };
 
 void backup_result_clear(struct backup_result *r)
@@ -236,6 +238,17 @@ static int64_t prev_subtree(const struct archive_entry *prev, size_t n, const ch
 	return i >= 0 && prev[i].type == ARCHIVE_DIR ? prev[i].subtree : 0;
 }
 
+static void report_progress(struct backup *b)
+{
+	if (!b->o->progress)
+		return;
+	long long now = util_monotonic_ms();
+	if (now < b->next_progress_ms)
+		return;
+	b->next_progress_ms = now + 200;
+	b->o->progress(b->o->progress_ctx, b->res);
+}
+
 /* One directory entry: stat it and store it by type. */
 static int walk_entry(struct backup *b, int dfd, const char *rel, const char *name,
 		      struct bdir *d, const struct archive_entry *prev, size_t n_prev,
@@ -256,6 +269,7 @@ static int walk_entry(struct backup *b, int dfd, const char *rel, const char *na
 		}
 		b->res->files++;
 		b->res->bytes += (long long)be->e.size;
+		report_progress(b);
 	} else if (S_ISLNK(st.st_mode)) {
 		char *target = xmalloc((size_t)st.st_size + 2);
 		ssize_t n = readlinkat(dfd, name, target, (size_t)st.st_size + 1);
@@ -292,6 +306,11 @@ static int walk_entry(struct backup *b, int dfd, const char *rel, const char *na
 	return 0;
 }
 
+static int name_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int walk_dir(struct backup *b, int dfd, const char *rel, int64_t prev_tree,
 		    struct bdir *d, struct up_error *err)
 {
@@ -314,6 +333,10 @@ static int walk_dir(struct backup *b, int dfd, const char *rel, int64_t prev_tre
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			strvec_push(&names, de->d_name);
 	closedir(dir);
+	/* In name order, the order of restore: a restore then meets the blocks
+	 * one after the other and decompresses each about once. */
+	if (names.n > 1)
+		qsort(names.items, names.n, sizeof(*names.items), name_order);
 	int rc = 0;
 	for (size_t i = 0; i < names.n && rc == 0; i++)
 		rc = walk_entry(b, dfd, rel, names.items[i], d, prev, n_prev, err);
@@ -493,13 +516,13 @@ static int commit_rows(struct backup *b, struct bdir *root, const char *pack_nam
 	sqlite3_finalize(ins.chunk);
 	if (rc != SQLITE_DONE)
 		return rc;
-	long long root_id = root->tree_id, pack = ins.pack;
+	long long root_id = root->tree_id, pack = ins.pack, record = (long long)b->snapshot_record;
 	rc = run_sql(ins.db, "INSERT INTO snapshots (target, version, reason, note, time, root, files,"
-		     " bytes, new_bytes, files_read, duration_ms, pack)"
-		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssIIIIIIII",
+		     " bytes, new_bytes, files_read, duration_ms, pack, record)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssIIIIIIIII",
 		     (const void *[]){ b->o->target, b->o->version, b->o->reason, b->o->note, &r->time,
 				       &root_id, &r->files, &r->bytes, &r->new_bytes, &r->files_read,
-				       &r->duration_ms, &pack });
+				       &r->duration_ms, &pack, &record });
 	r->id = sqlite3_last_insert_rowid(ins.db);
 	return rc;
 }
@@ -523,7 +546,8 @@ static int write_snapshot_record(struct backup *b, const struct bdir *root, stru
 	struct pack_entry pe;
 	pe.length = (uint32_t)strlen(text);
 	hash_sha256(text, pe.length, pe.id);
-	int rc = pack_write_record(b->w, PACK_SNAPSHOT, &pe, 1, text, pe.length, b->o->level, NULL, err);
+	int rc = pack_write_record(b->w, PACK_SNAPSHOT, &pe, 1, text, pe.length, b->o->level,
+				   &b->snapshot_record, err);
 	json_object_put(o);
 	return rc;
 }

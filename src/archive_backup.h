@@ -19,6 +19,8 @@
 #include "error.h"
 #include "util.h"
 
+struct backup_result;
+
 struct backup_opts {
 	const char *target;   /* target name */
 	const char *path;     /* the tree to capture */
@@ -27,6 +29,10 @@ struct backup_opts {
 	const char *note;     /* or NULL */
 	int level;            /* zstd level */
 	int threads;          /* workers; 0 = one per core */
+	/* Called from the walking thread at most every 200 ms with the figures
+	 * so far (files, bytes, files_read), or NULL. */
+	void (*progress)(void *ctx, const struct backup_result *so_far);
+	void *progress_ctx;
 };
 
 struct backup_result {

@@ -50,6 +50,9 @@ static const char *const archive_migrations[] = {
 	" duration_ms INTEGER NOT NULL, pinned INTEGER NOT NULL DEFAULT 0,"
 	" pack INTEGER NOT NULL REFERENCES packs (id));"
 	"CREATE INDEX snapshots_by_target ON snapshots (target, time);",
+
+	/* 1 -> 2: where the snapshot's own record lies in its pack (-1: unknown). */
+	"ALTER TABLE snapshots ADD COLUMN record INTEGER NOT NULL DEFAULT -1;",
 };
 
 _Static_assert(sizeof(archive_migrations) / sizeof(archive_migrations[0]) ==
@@ -267,8 +270,8 @@ static int index_prepare(struct archive_index *idx, struct up_error *err)
 
 static int index_open_db(struct archive_index *idx, struct up_error *err)
 {
-	int rc = sqlite3_open_v2(idx->db_path, &idx->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-				 NULL);
+	int rc = sqlite3_open_v2(idx->db_path, &idx->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				 SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return err_set(err, UP_ERR_IO, _("cannot open archive index %s: %s"), idx->db_path,
 			       idx->db ? sqlite3_errmsg(idx->db) : sqlite3_errstr(rc));
@@ -327,6 +330,7 @@ void archive_index_close(struct archive_index **p)
 
 struct sqlite3 *archive_index_db(struct archive_index *idx) { return idx->db; }
 const char *archive_index_dir(const struct archive_index *idx) { return idx->dir; }
+const char *archive_index_db_path(const struct archive_index *idx) { return idx->db_path; }
 const char *archive_index_pack_dir(const struct archive_index *idx) { return idx->pack_dir; }
 
 static bool pack_known(struct archive_index *idx, const char *name)

@@ -22,7 +22,8 @@
 
 #include "error.h"
 
-#define ARCHIVE_SCHEMA_VERSION 1
+/* 1: packs, chunks, trees, entries, snapshots. 2: snapshots.record. */
+#define ARCHIVE_SCHEMA_VERSION 2
 
 struct archive_index;
 struct sqlite3;
@@ -34,7 +35,11 @@ char *archive_dir_for(const char *state_dir);
 int archive_index_open(const char *dir, long long lock_timeout_ms, struct archive_index **out,
 		       struct up_error *err);
 void archive_index_close(struct archive_index **idx);
+/* The connection is opened without SQLite's own mutexes: one thread at a
+ * time uses it. Other threads open connections of their own to
+ * archive_index_db_path() (chunk readers do). */
 struct sqlite3 *archive_index_db(struct archive_index *idx);
+const char *archive_index_db_path(const struct archive_index *idx);
 const char *archive_index_dir(const struct archive_index *idx);
 /* ARCHIVE_DIR/packs */
 const char *archive_index_pack_dir(const struct archive_index *idx);

@@ -35,6 +35,7 @@ struct cached_block {
 
 struct chunk_reader {
 	struct archive_index *idx;
+	sqlite3 *db;           /* a read-only connection of this reader's own */
 	sqlite3_stmt *find;
 	struct open_pack packs[READER_PACKS];
 	struct cached_block blocks[READER_BLOCKS];
@@ -45,6 +46,14 @@ struct chunk_reader *chunk_reader_new(struct archive_index *idx)
 {
 	struct chunk_reader *r = xcalloc(1, sizeof(*r));
 	r->idx = idx;
+	if (sqlite3_open_v2(archive_index_db_path(idx), &r->db,
+			    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(r->db, 5000);
+		if (sqlite3_prepare_v2(r->db, "SELECT c.pack, p.name, c.block, c.offset, c.length"
+				       " FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.hash = ?",
+				       -1, &r->find, NULL) != SQLITE_OK)
+			r->find = NULL;
+	}
 	return r;
 }
 
@@ -62,6 +71,7 @@ void chunk_reader_free(struct chunk_reader **rp)
 	if (!r)
 		return;
 	sqlite3_finalize(r->find);
+	sqlite3_close(r->db);
 	for (int i = 0; i < READER_PACKS; i++)
 		drop_pack(&r->packs[i]);
 	for (int i = 0; i < READER_BLOCKS; i++)
@@ -129,18 +139,17 @@ int chunk_reader_get(struct chunk_reader *r, const uint8_t id[HASH_LEN], const u
 {
 	char hex[HASH_HEX_LEN + 1];
 	hash_to_hex(id, hex);
-	sqlite3 *db = archive_index_db(r->idx);
-	if (!r->find && sqlite3_prepare_v2(db,
-		    "SELECT c.pack, p.name, c.block, c.offset, c.length FROM chunks c"
-		    " JOIN packs p ON p.id = c.pack WHERE c.hash = ?", -1, &r->find, NULL) != SQLITE_OK)
-		return archive_index_fail(r->idx, sqlite3_errcode(db), "reading chunks", err);
+	if (!r->find)
+		return err_set(err, UP_ERR_STATE, _("archive index %s: %s"), archive_index_db_path(r->idx),
+			       r->db ? sqlite3_errmsg(r->db) : _("cannot open"));
 	sqlite3_reset(r->find);
 	sqlite3_bind_blob(r->find, 1, id, HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(r->find);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE
 			       ? err_set(err, UP_ERR_MISMATCH, _("chunk %.16s is missing from the index"), hex)
-			       : archive_index_fail(r->idx, rc, "reading chunks", err);
+			       : err_set(err, UP_ERR_STATE, _("archive index %s: %s"),
+					 archive_index_db_path(r->idx), sqlite3_errmsg(r->db));
 	int64_t pack = sqlite3_column_int64(r->find, 0);
 	uint64_t block = (uint64_t)sqlite3_column_int64(r->find, 2);
 	uint64_t off = (uint64_t)sqlite3_column_int64(r->find, 3);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,47 @@ static void read_pack_data(struct verify *v, int64_t pack, int fd, const char *p
 	sqlite3_finalize(st);
 }
 
+/* Does the snapshot record (JSON) name this root listing? */
+static bool record_names_root(const struct pack_record *rec, const void *root_hash)
+{
+	char *text = xstrndup((const char *)rec->data, rec->raw_len);
+	json_object *o = json_tokener_parse(text), *root = NULL;
+	char hex[HASH_HEX_LEN + 1];
+	hash_to_hex(root_hash, hex);
+	bool ok = o && json_object_object_get_ex(o, "root", &root) &&
+		  strcmp(json_object_get_string(root), hex) == 0;
+	json_object_put(o);
+	free(text);
+	return ok;
+}
+
+/* Each snapshot's own record in this pack: intact and naming its root. */
+static void read_snapshot_records(struct verify *v, int64_t pack, int fd, const char *path)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(archive_index_db(v->idx),
+			       "SELECT s.id, s.record, t.hash FROM snapshots s JOIN trees t ON t.id = s.root"
+			       " WHERE s.pack = ? AND s.record >= 0", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, pack);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t snap = sqlite3_column_int64(st, 0);
+		struct pack_record rec;
+		struct up_error err = UP_ERROR_INIT;
+		v->res->blocks_read++;
+		if (pack_read_record(fd, path, (uint64_t)sqlite3_column_int64(st, 1), &rec, &err) < 0) {
+			problem(v, snap, NULL, xasprintf(_("snapshot record: %s"), err.msg));
+		} else if (rec.type != PACK_SNAPSHOT || rec.n != 1 || !pack_record_entry_ok(&rec, 0) ||
+			   sqlite3_column_bytes(st, 2) != HASH_LEN ||
+			   !record_names_root(&rec, sqlite3_column_blob(st, 2))) {
+			problem(v, snap, NULL, xasprintf(_("snapshot record in %s does not match the index"), path));
+		}
+		err_clear(&err);
+		pack_record_clear(&rec);
+	}
+	sqlite3_finalize(st);
+}
+
 /* Every pack: present, its magic, its recorded size; with read_data its
  * records. */
 static int check_packs(struct verify *v, struct up_error *err)
@@ -130,6 +172,7 @@ static int check_packs(struct verify *v, struct up_error *err)
 			mark_bad(v, id, -1);
 		} else if (v->o->read_data) {
 			read_pack_data(v, id, fd, path);
+			read_snapshot_records(v, id, fd, path);
 		}
 		err_clear(&perr);
 		if (fd >= 0)

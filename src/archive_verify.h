@@ -19,7 +19,8 @@ struct verify_opts {
 
 struct verify_problem {
 	int64_t snapshot;   /* 0 = not tied to one snapshot (a pack) */
-	char *path;         /* escaped for display; NULL for a pack problem */
+	char *path;         /* escaped for display; NULL for a pack problem or
+			     * one of the snapshot's own record */
 	char *what;
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "archive_backup.h"
 #include "archive_index.h"
@@ -20,6 +21,7 @@
 #include "i18n.h"
 #include "store.h"
 #include "upkeep.h"
+#include "util.h"
 
 /* A command's state: the state database with its job, the archive index. */
 struct session {
@@ -149,6 +151,24 @@ static void print_backup(const struct backup_opts *bo, const struct backup_resul
 	}
 }
 
+struct progress {
+	const char *target;
+	long long t0;
+	bool shown;
+};
+
+/* On a terminal: files, bytes and rate so far, on one line of stderr. */
+static void backup_progress(void *ctx, const struct backup_result *r)
+{
+	struct progress *p = ctx;
+	double secs = (double)(util_monotonic_ms() - p->t0) / 1000;
+	char a[32], b[32];
+	fprintf(stderr, _("\r\033[Kbackup %s: %lld files, %s, %lld read, %s/s"), p->target, r->files,
+		human_size(r->bytes, a, sizeof(a)), r->files_read,
+		human_size(secs > 0 ? (long long)((double)r->bytes / secs) : 0, b, sizeof(b)));
+	p->shown = true;
+}
+
 int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	if (argc != 2) {
@@ -168,8 +188,15 @@ int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const stru
 	store_target_get(s.store, t->name, &ts, NULL);
 	struct backup_opts bo = { .target = t->name, .path = t->path, .version = ts.installed_version,
 				  .reason = "manual", .note = o->note, .level = t->backup.compression };
+	struct progress prog = { t->name, util_monotonic_ms(), false };
+	if (!o->quiet && isatty(STDERR_FILENO)) {
+		bo.progress = backup_progress;
+		bo.progress_ctx = &prog;
+	}
 	struct backup_result r;
 	int rc = archive_backup(s.idx, &bo, &r, &s.err);
+	if (prog.shown)
+		fputs("\r\033[K", stderr);
 	int code = rc < 0 ? fail(&s, "backup") : EXIT_OK;
 	if (rc == 0) {
 		print_backup(&bo, &r, o);
@@ -335,9 +362,11 @@ static void print_verify(const struct verify_result *r, const struct batch_optio
 	}
 	for (size_t i = 0; i < r->n_problems; i++) {
 		char *what = escape_text(r->problems[i].what, (size_t)-1, 0, 0);
-		if (r->problems[i].snapshot)
+		if (r->problems[i].snapshot && r->problems[i].path)
 			printf(_("snapshot %lld: %s: %s\n"), (long long)r->problems[i].snapshot,
 			       r->problems[i].path, what);
+		else if (r->problems[i].snapshot)
+			printf(_("snapshot %lld: %s\n"), (long long)r->problems[i].snapshot, what);
 		else
 			printf("%s\n", what);
 		free(what);

@@ -139,6 +139,23 @@ rc_is 0 "files lists a directory of a snapshot"
 is "$(jq -rs 'map(.name) | join(",")' < "$OUT")" "deeper,medium.bin,z-empty" "with its entries in order"
 is "$(jq -rs '.[1].size' < "$OUT")" 300000 "and their sizes"
 
+# ---------------------------------------------------------------- deeper than PATH_MAX
+# 22 directories of 200-byte names: the paths are over 4400 bytes long.
+D=$T/trees/deep
+config_target "$CFG" deep "file://$T/none.git" "$D"
+LONG=$(printf 'd%.0s' $(seq 1 200))
+mkdir -p "$D"
+(cd "$D" && for i in $(seq 1 22); do mkdir "$LONG" && cd "$LONG" || exit 1; done && printf 'bottom\n' > file) \
+	|| bail "cannot build the deep tree"
+U backup deep --json
+rc_is 0 "backup of a tree deeper than PATH_MAX succeeds"
+is "$(jq_out .files)" 1 "and finds the file at the bottom"
+SD=$(jq_out .snapshot)
+U restore deep "$SD" --to "$T/restore/deep"
+rc_is 0 "restore of that tree succeeds"
+got=$(cd "$T/restore/deep" && for i in $(seq 1 22); do cd "$LONG" || exit 1; done && cat file)
+is "$got" bottom "the file at the bottom is restored"
+
 # ---------------------------------------------------------------- incremental and dedup
 printf 'edited\n' > "$A/plain.txt"
 touch -d '2021-03-04 05:06:07' "$A/plain.txt"
@@ -186,6 +203,7 @@ flip_bit() { # flip_bit FILE OFFSET
 	printf "$(printf '\\%03o' $((byte ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 flip_bit "$PF" $((SIZE / 2))
+PF_REC_SKIP=50 # into the record's header and table
 U verify --all
 rc_is 0 "verify without --read-data does not read the data (the flip goes unseen)"
 U verify --all --read-data --json
@@ -203,6 +221,14 @@ flip_bit "$PF" $((ROOTREC + 50))
 U verify "$SNAPR" --read-data --json
 rc_is 1 "a flipped bit in a directory listing is found"
 like "$(jq_out '.problems[] | "\(.snapshot) \(.path) \(.error)"')" "^$SNAPR \\. directory listing damaged" "naming the snapshot and the directory"
+SNAPREC=$(sqlite3 "$STATE/archive/index.db" "SELECT record FROM snapshots WHERE id = $SNAPR")
+ok "the snapshot's own record is indexed ($SNAPREC)" test "$SNAPREC" -gt 0
+flip_bit "$PF" $((SNAPREC + PF_REC_SKIP))
+U verify "$SNAPR" --read-data --json
+like "$(jq_out '.problems[] | select(.path == null and .snapshot != null) | "\(.snapshot) \(.error)"')" "^$SNAPR snapshot record" \
+	"a flipped bit in the snapshot's own record is found"
+U verify "$SNAPR" --read-data
+like "$(cat "$OUT")" "^snapshot $SNAPR: snapshot record" "and reported in text too"
 
 # ---------------------------------------------------------------- crashes
 K=$T/trees/kill
@@ -220,14 +246,14 @@ rc_is 1 "verify --read-data after the crash reports the rot from above"
 unlike "$(jq_out '.problems[] | .path // ""')" 'f[0-9]\.bin' "and reports nothing of the crashed backup"
 
 killed=0
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for i in $(seq 1 20); do
 	"$UPKEEP" --config "$CFG" --batch backup kill > /dev/null 2>&1 &
 	pid=$!
 	sleep "0.0$((RANDOM % 10))"
 	kill -9 "$pid" 2>/dev/null && killed=$((killed + 1))
 	wait "$pid" 2>/dev/null
 done
-diag "$killed of 10 backups killed with SIGKILL at random moments"
+diag "$killed of 20 backups killed with SIGKILL at random moments"
 U verify --all --read-data --json
 unlike "$(jq_out '.problems[] | .path // ""')" 'f[0-9]\.bin' "after kill -9, verify reports nothing of the killed backups"
 n_before=$(count_snaps)
@@ -263,6 +289,19 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=20m tmpfs "$FULL" 2>/dev/null; t
 else
 	skip 5 "needs root and tmpfs mounts"
 fi
+
+# ---------------------------------------------------------------- progress
+# On a terminal (script(1) provides one), backup shows files, bytes and rate.
+if command -v script > /dev/null 2>&1; then
+	script -qec "'$UPKEEP' --config '$CFG' --batch backup kill" /dev/null > "$T/tty.out" 2>&1
+	like "$(tr '\r' '\n' < "$T/tty.out")" '^.*backup kill: [0-9]+ files, .* read, .*/s' "backup shows its progress on a terminal"
+	script -qec "'$UPKEEP' --config '$CFG' --batch --quiet backup kill" /dev/null > "$T/tty.out" 2>&1
+	unlike "$(tr '\r' '\n' < "$T/tty.out")" 'backup kill: [0-9]+ files' "and not with --quiet"
+else
+	skip 2 "script(1) is missing"
+fi
+U backup kill
+unlike "$(cat "$ERR")" 'files, .*/s' "no progress when stderr is not a terminal"
 
 # ---------------------------------------------------------------- jobs
 jobs=$(sqlite3 "$STATE/state.db" "SELECT kind || ':' || state FROM jobs WHERE kind IN ('backup','restore','verify') ORDER BY id" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
