@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "lockfile.h"
 #include "util.h"
 
 struct archive_index {
@@ -86,49 +87,10 @@ int archive_index_fail(struct archive_index *idx, int rc, const char *what,
 	return err_set(err, status, _("archive index %s: %s: %s"), idx->db_path, what, msg);
 }
 
-static void nap_ms(long long ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* flock(LOCK_EX) with a deadline; the holder's PID is in the file. */
-static int lock_fd_wait(int fd, const char *path, long long timeout_ms, struct up_error *err)
-{
-	long long deadline = util_monotonic_ms() + timeout_ms, nap = 1;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK)
-			return err_set(err, UP_ERR_IO, _("cannot lock %s: %s"), path, strerror(errno));
-		long long left = deadline - util_monotonic_ms();
-		if (left <= 0) {
-			char buf[32] = "";
-			ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-			long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
-			return err_set(err, UP_ERR_STATE_LOCKED,
-				       _("%s is locked by PID %ld (gave up after %lld ms)"), path, pid,
-				       timeout_ms);
-		}
-		nap_ms(nap < left ? nap : left);
-		if (nap < 10)
-			nap *= 2;
-	}
-	char pid[32];
-	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
-		/* only the message of a waiter suffers */
-	}
-	return 0;
-}
-
 static int open_lock(const char *dir, const char *name, struct up_error *err)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		err_set(err, UP_ERR_IO, _("cannot open lock file %s: %s"), path, strerror(errno));
+	int fd = lockfile_open(path, err);
 	free(path);
 	return fd;
 }
@@ -136,7 +98,7 @@ static int open_lock(const char *dir, const char *name, struct up_error *err)
 int archive_index_lock_archive(struct archive_index *idx, struct up_error *err)
 {
 	char *path = xasprintf("%s/archive.lock", idx->dir);
-	int rc = lock_fd_wait(idx->archive_fd, path, idx->timeout_ms, err);
+	int rc = lockfile_acquire(idx->archive_fd, path, idx->timeout_ms, NULL, err);
 	free(path);
 	idx->archive_locked = rc == 0;
 	return rc;
@@ -145,14 +107,14 @@ int archive_index_lock_archive(struct archive_index *idx, struct up_error *err)
 void archive_index_unlock_archive(struct archive_index *idx)
 {
 	if (idx->archive_locked)
-		flock(idx->archive_fd, LOCK_UN);
+		lockfile_release(idx->archive_fd);
 	idx->archive_locked = false;
 }
 
 static int index_lock(struct archive_index *idx, struct up_error *err)
 {
 	char *path = xasprintf("%s/index.lock", idx->dir);
-	int rc = lock_fd_wait(idx->index_fd, path, idx->timeout_ms, err);
+	int rc = lockfile_acquire(idx->index_fd, path, idx->timeout_ms, NULL, err);
 	free(path);
 	return rc;
 }
@@ -166,7 +128,7 @@ int archive_index_write_begin(struct archive_index *idx, struct up_error *err)
 	int rc = sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		archive_index_fail(idx, rc, "begin", err);
-		flock(idx->index_fd, LOCK_UN);
+		lockfile_release(idx->index_fd);
 		return -1;
 	}
 	idx->in_write = true;
@@ -186,7 +148,7 @@ int archive_index_write_commit(struct archive_index *idx, struct up_error *err)
 		sqlite3_wal_checkpoint_v2(idx->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	}
 	idx->in_write = false;
-	flock(idx->index_fd, LOCK_UN);
+	lockfile_release(idx->index_fd);
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
@@ -197,7 +159,7 @@ void archive_index_write_rollback(struct archive_index *idx)
 	if (!sqlite3_get_autocommit(idx->db))
 		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 	idx->in_write = false;
-	flock(idx->index_fd, LOCK_UN);
+	lockfile_release(idx->index_fd);
 }
 
 static long long query_int(struct archive_index *idx, const char *sql, char **text, int *rc)
@@ -245,7 +207,7 @@ static int index_prepare(struct archive_index *idx, struct up_error *err)
 	if (index_lock(idx, err) < 0)
 		return -1;
 	rc = sqlite3_exec(idx->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-	flock(idx->index_fd, LOCK_UN);
+	lockfile_release(idx->index_fd);
 	if (rc != SQLITE_OK)
 		return archive_index_fail(idx, rc, "WAL mode", err);
 	for (long long v = version + 1; v <= ARCHIVE_SCHEMA_VERSION; v++) {

@@ -26,11 +26,11 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "lockfile.h"
 #include "util.h"
 
 #define STORE_WAL_TRUNCATE_BYTES (4LL << 20) /* above: TRUNCATE, not PASSIVE, checkpoints */
 #define STORE_TRUNCATE_WAIT_MS 100            /* how long TRUNCATE may wait for readers */
-#define STORE_LOCK_NAP_MAX_MS 10              /* longest nap between two lock attempts */
 
 struct store {
 	sqlite3 *db;
@@ -134,48 +134,6 @@ static int store_fail(struct store *s, struct up_error *err, int rc, const char 
 /* ------------------------------------------------------------------ */
 /* The inter-process lock */
 
-static void store_sleep_ms(long long ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Writes "PID\n[note\n]" into the lock file we now hold. Best effort: the
- * note only serves the message of a process that gives up waiting. */
-static void store_lock_stamp(struct store *s)
-{
-	char *text = s->lock_note ? xasprintf("%ld\n%s\n", (long)getpid(), s->lock_note)
-				  : xasprintf("%ld\n", (long)getpid());
-	size_t len = strlen(text);
-	if (ftruncate(s->lock_fd, 0) != 0 || pwrite(s->lock_fd, text, len, 0) != (ssize_t)len) {
-		/* harmless: the waiter says "another process" instead */
-	}
-	free(text);
-}
-
-/* Names the holder of the lock from what it wrote into the lock file. */
-static int store_fail_locked(struct store *s, long long waited_ms, struct up_error *err)
-{
-	char buf[256], note[128] = "";
-	long pid = 0;
-	int off = 0;
-	ssize_t n = pread(s->lock_fd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	if (sscanf(buf, "%ld%n", &pid, &off) != 1 || pid <= 0 || buf[off] != '\n')
-		return err_set(err, UP_ERR_STATE_LOCKED,
-			       _("state database %s is locked by another process (gave up after %lld ms)"),
-			       s->db_path, waited_ms);
-	/* The note is shown to the user: printable ASCII only. */
-	size_t j = 0;
-	for (const char *p = buf + off + 1; *p && *p != '\n' && j + 1 < sizeof(note); p++)
-		note[j++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-	note[j] = '\0';
-	return err_set(err, UP_ERR_STATE_LOCKED,
-		       _("state database %s is locked by PID %ld%s%s%s (gave up after %lld ms)"),
-		       s->db_path, pid, j ? " (" : "", note, j ? ")" : "", waited_ms);
-}
-
 /* Takes the exclusive lock, waiting up to timeout_ms. Nests. */
 static int store_lock(struct store *s, long long timeout_ms, struct up_error *err)
 {
@@ -183,34 +141,19 @@ static int store_lock(struct store *s, long long timeout_ms, struct up_error *er
 		s->lock_depth++;
 		return 0;
 	}
-	long long deadline = util_monotonic_ms() + timeout_ms;
-	long long nap = 1;
-	while (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK)
-			return err_set(err, UP_ERR_IO, _("cannot lock %s: %s"), s->lock_path,
-				       strerror(errno));
-		long long left = deadline - util_monotonic_ms();
-		if (left <= 0)
-			return store_fail_locked(s, timeout_ms, err);
-		store_sleep_ms(nap < left ? nap : left);
-		if (nap < STORE_LOCK_NAP_MAX_MS)
-			nap *= 2;
-	}
-	s->lock_depth = 1;
-	store_lock_stamp(s);
-	return 0;
+	char *what = xasprintf(_("state database %s"), s->db_path);
+	int rc = lockfile_acquire(s->lock_fd, what, timeout_ms, s->lock_note, err);
+	free(what);
+	if (rc == 0)
+		s->lock_depth = 1;
+	return rc;
 }
 
 static void store_unlock(struct store *s)
 {
 	if (s->lock_depth == 0 || --s->lock_depth > 0)
 		return;
-	if (ftruncate(s->lock_fd, 0) != 0) {
-		/* a stale note is harmless: it is read only while the lock is held */
-	}
-	flock(s->lock_fd, LOCK_UN);
+	lockfile_release(s->lock_fd);
 }
 
 void store_set_lock_note(struct store *s, const char *note)
@@ -582,11 +525,8 @@ static int store_open_lockfile(struct store *s, struct up_error *err)
 	if (util_mkdir_p(s->dir, 0700) < 0)
 		return err_set(err, UP_ERR_IO, _("cannot create state directory %s: %s"), s->dir,
 			       strerror(errno));
-	s->lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (s->lock_fd < 0)
-		return err_set(err, UP_ERR_IO, _("cannot open lock file %s: %s"), s->lock_path,
-			       strerror(errno));
-	return 0;
+	s->lock_fd = lockfile_open(s->lock_path, err);
+	return s->lock_fd < 0 ? -1 : 0;
 }
 
 int store_open(const char *state_dir, long long lock_timeout_ms, struct store **out,
