@@ -7,8 +7,10 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "i18n.h"
+#include "upkeep.h"
 #include "util.h"
 
 #define SNAP_COLUMNS "id, target, version, reason, note, time, files, bytes, new_bytes," \
@@ -104,6 +106,23 @@ int archive_snapshots_list(struct archive_index *idx, const char *target,
 	snapshot_infos_free(out, *n);
 	*n = 0;
 	return archive_index_fail(idx, rc, "reading snapshots", err);
+}
+
+int archive_snapshots_of(const char *state_dir, const char *target, struct snapshot_info **out,
+			 size_t *n, struct up_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	char *dir = archive_dir_for(state_dir);
+	char *db = xasprintf("%s/index.db", dir);
+	struct archive_index *idx = NULL;
+	int rc = 0;
+	if (access(db, F_OK) == 0 && (rc = archive_index_open(dir, UPKEEP_LOCK_TIMEOUT_MS, &idx, err)) == 0)
+		rc = archive_snapshots_list(idx, target, out, n, err);
+	archive_index_close(&idx);
+	free(db);
+	free(dir);
+	return rc;
 }
 
 bool archive_snapshot_parse_id(const char *s, int64_t *id)

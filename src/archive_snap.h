@@ -25,6 +25,10 @@ int archive_snapshot_get(struct archive_index *idx, int64_t id, struct snapshot_
 /* Oldest first; target NULL = every target. */
 int archive_snapshots_list(struct archive_index *idx, const char *target,
 			   struct snapshot_info **out, size_t *n, struct up_error *err);
+/* The snapshots of one target, oldest first, for a front that only reads:
+ * an archive that does not exist yet gives none (and is not created). */
+int archive_snapshots_of(const char *state_dir, const char *target, struct snapshot_info **out,
+			 size_t *n, struct up_error *err);
 /* Parses a snapshot id given on the command line (a positive number). */
 bool archive_snapshot_parse_id(const char *s, int64_t *id);
 

@@ -51,6 +51,8 @@ static void row_set_result(struct target_row *row, struct check_result *r)
 	row->result = r;
 }
 
+static void snapshots_free(struct model *m);
+
 void model_free(struct model *m)
 {
 	for (size_t i = 0; i < m->n_rows; i++) {
@@ -64,6 +66,7 @@ void model_free(struct model *m)
 		job_view_free(&m->jobs[i]);
 	FREE(m->jobs);
 	history_free(m);
+	snapshots_free(m);
 	memset(m, 0, sizeof *m);
 }
 
@@ -107,6 +110,32 @@ int model_load_state(struct model *m, struct store *s, struct up_error *err)
 		store_target_state_free(&ts);
 	}
 	return rc;
+}
+
+static void snapshots_free(struct model *m)
+{
+	snapshot_infos_free(&m->snapshots, m->n_snapshots);
+	m->n_snapshots = 0;
+	FREE(m->snapshots_target);
+	FREE(m->snapshots_error);
+}
+
+void model_load_snapshots(struct model *m, const char *target)
+{
+	struct up_error e = UP_ERROR_INIT;
+	snapshots_free(m);
+	m->snapshots_target = xstrdup(target);
+	if (archive_snapshots_of(m->cfg->state_dir, target, &m->snapshots, &m->n_snapshots, &e) < 0) {
+		m->snapshots_error = xstrdup(e.msg ? e.msg : err_status_name(e.status));
+		err_clear(&e);
+		return;
+	}
+	/* newest first, as the pane lists them */
+	for (size_t i = 0; i < m->n_snapshots / 2; i++) {
+		struct snapshot_info t = m->snapshots[i];
+		m->snapshots[i] = m->snapshots[m->n_snapshots - 1 - i];
+		m->snapshots[m->n_snapshots - 1 - i] = t;
+	}
 }
 
 void model_load_history(struct model *m, struct store *s, size_t limit)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive_snap.h"
 #include "check.h"
 #include "conf.h"
 #include "store.h"
@@ -56,6 +57,10 @@ struct model {
 	size_t n_history;
 	char *history_error;          /* why the history could not be read */
 	bool history_stale;           /* a job finished since it was read */
+	struct snapshot_info *snapshots; /* of snapshots_target, newest first */
+	size_t n_snapshots;
+	char *snapshots_target;       /* whose snapshots are loaded, or NULL */
+	char *snapshots_error;        /* why they could not be read */
 };
 
 /* What an update changed, so the console redraws only that. */
@@ -73,6 +78,8 @@ void model_free(struct model *m);
  * -1 with err set for the first target that could not be read (the others
  * are still read). */
 int model_load_state(struct model *m, struct store *s, struct up_error *err);
+/* Reads the snapshots of the named target from the archive index. */
+void model_load_snapshots(struct model *m, const char *target);
 /* Re-reads the job history (at most limit rows). s may be NULL. */
 void model_load_history(struct model *m, struct store *s, size_t limit);
 

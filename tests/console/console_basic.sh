@@ -115,10 +115,14 @@ done
 target=$(basename "$repo" .git)
 
 # A batch check first: the state database then holds job 1, so the
-# console's own jobs are #2 (startup) and #3 (c), in the Progress pane as in
-# History, although they are the console worker's first and second jobs.
+# console's own jobs get database ids the worker's own numbering does not
+# have; the Progress pane must show the same ids as History.
 up --config "$CONF" --batch check
 rc_is 100 "a batch check of the demo before the console (job 1 in the database)"
+# One snapshot, so that the Backups pane has something to list (its job
+# is #2 in the database: the console's own jobs are then #3 and #4).
+up --config "$CONF" --batch backup "$target" --note "before-update"
+rc_is 0 "a batch backup of $target before the console"
 
 # ---------------------------------------------------------------- first screen
 start 100 30 --config "$CONF"
@@ -162,16 +166,17 @@ fi
 tm send-keys -t upkeep c
 tm send-keys -t upkeep 2
 see 'Job +What +Progress +Targets +State' "2 opens the Progress pane"
-see "#3 +check $target .* 1/1 +done" "c ran a check of $target to the end (job #3, 1/1, done)"
-see "#2 +check all targets .* done|#2 +check all targets .*failed" "the startup check of all targets is listed (job #2)"
+see "#4 +check $target .* 1/1 +done" "c ran a check of $target to the end (job #4, 1/1, done)"
+see "#3 +check all targets .* done|#3 +check all targets .*failed" "the startup check of all targets is listed (job #3)"
 see "$target: 3 newer, newest 2\.0\.0 \(major\)" "the job's log says what the check found"
 
 # ---------------------------------------------------------------- panes
 tm send-keys -t upkeep 3
-see 'Snapshots arrive with the archive store' "3 opens the Backups pane"
+see "Snapshots of $target" "3 opens the Backups pane on the selected target"
+see "#1 +[0-9-]+ [0-9:]+ +1\.0\.0 +manual +[0-9]+ .*before-update" "the Backups pane lists the snapshot: id, date, version, reason, files, note"
 tm send-keys -t upkeep 4
 see 'Job history arrives with guarded installs' "4 opens the History pane"
-see "#3 +check +$target +ok " "History lists the check job from the state database, as #3 too"
+see "#4 +check +$target +ok " "History lists the check job from the state database, as #4 too"
 tm send-keys -t upkeep Tab
 see 'Target +Installed +Newest' "Tab goes from History round to Updates"
 tm send-keys -t upkeep BTab
