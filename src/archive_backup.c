@@ -15,9 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gnutls/crypto.h>
-
 #include "archive_pool.h"
+#include "archive_snap.h"
 #include "archive_tree.h"
 #include "chunker.h"
 #include "escape.h"
@@ -64,7 +63,7 @@ static void bdir_free(struct bdir *d)
 	if (!d)
 		return;
 	for (size_t i = 0; i < d->n; i++) {
-		archive_entry_clear(&d->v[i].e);
+		archive_entry_release(&d->v[i].e);
 		bdir_free(d->v[i].sub);
 	}
 	free(d->v);
@@ -263,7 +262,7 @@ static int walk_entry(struct backup *b, int dfd, const char *rel, const char *na
 		struct bent *be = bdir_add(d, name, &st);
 		be->e.type = ARCHIVE_FILE;
 		if (!reuse_prev(&be->e, &st, prev, n_prev) && !backup_file(b, dfd, rel, name, &be->e)) {
-			archive_entry_clear(&be->e);
+			archive_entry_release(&be->e);
 			d->n--;
 			return 0;
 		}
@@ -622,23 +621,12 @@ static int backup_data(struct backup *b, struct bdir *root, struct chunk_loc **l
 	return rc;
 }
 
-static char *new_pack_name(void)
-{
-	uint8_t rnd[12];
-	char hex[2 * sizeof(rnd) + 1];
-	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) < 0)
-		memset(rnd, 0, sizeof(rnd));
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	return xasprintf("%lld-%s.pack", util_now(), hex);
-}
-
 int archive_backup(struct archive_index *idx, const struct backup_opts *o,
 		   struct backup_result *res, struct up_error *err)
 {
 	memset(res, 0, sizeof(*res));
 	long long t0 = util_monotonic_ms();
-	res->time = util_now();
+	res->time = archive_now();
 	struct backup b = { .idx = idx, .o = o, .res = res };
 	if (archive_index_lock_archive(idx, err) < 0)
 		return -1;
@@ -646,7 +634,7 @@ int archive_backup(struct archive_index *idx, const struct backup_opts *o,
 		archive_index_unlock_archive(idx);
 		return -1;
 	}
-	char *name = new_pack_name();
+	char *name = archive_index_new_pack_name();
 	if (pack_writer_create(archive_index_pack_dir(idx), name, &b.w, err) < 0) {
 		free(name);
 		archive_index_unlock_archive(idx);

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+
 #include "i18n.h"
 #include "lockfile.h"
 #include "util.h"
@@ -333,4 +335,15 @@ int archive_index_remove_garbage(struct archive_index *idx, int *removed, struct
 		}
 	}
 	return 0;
+}
+
+char *archive_index_new_pack_name(void)
+{
+	uint8_t rnd[12];
+	char hex[2 * sizeof(rnd) + 1];
+	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd)) < 0)
+		memset(rnd, 0, sizeof(rnd));
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	return xasprintf("%lld-%s.pack", util_now(), hex);
 }

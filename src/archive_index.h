@@ -57,6 +57,9 @@ void archive_index_write_rollback(struct archive_index *idx);
 int archive_index_fail(struct archive_index *idx, int rc, const char *what,
 		       struct up_error *err);
 
+/* A fresh, unique pack file name: "TIME-RANDOM.pack". */
+char *archive_index_new_pack_name(void);
+
 /* Removes archive files (and leftovers) that no index row names. Needs the
  * archive lock. *removed counts them. */
 int archive_index_remove_garbage(struct archive_index *idx, int *removed, struct up_error *err);

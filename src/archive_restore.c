@@ -224,7 +224,7 @@ static void job_run(struct restore *r, struct chunk_reader *reader, struct rjob 
 	}
 	err_clear(&err);
 	rdir_release(r, j->dir);
-	archive_entry_clear(&j->e);
+	archive_entry_release(&j->e);
 	free(j->rel);
 	free(j);
 }
@@ -367,7 +367,7 @@ static int restore_path(struct restore *r, int dfd, int64_t root, const char *pa
 	struct archive_entry e;
 	int found = archive_tree_lookup(archive_index_db(r->idx), root, path, &e, err);
 	if (found <= 0) {
-		archive_entry_clear(&e);
+		archive_entry_release(&e);
 		return found < 0 ? -1 : fail_path(path, err, UP_ERR_NOT_FOUND, _("not in the snapshot"));
 	}
 	char *rel = xstrdup(path), *p = rel;
@@ -392,7 +392,7 @@ static int restore_path(struct restore *r, int dfd, int64_t root, const char *pa
 	if (d)
 		rdir_release(r, d);
 	free(rel);
-	archive_entry_clear(&e);
+	archive_entry_release(&e);
 	return rc;
 }
 

@@ -125,6 +125,45 @@ int archive_snapshots_of(const char *state_dir, const char *target, struct snaps
 	return rc;
 }
 
+int archive_snapshot_set_pinned(struct archive_index *idx, int64_t id, bool pinned,
+				struct up_error *err)
+{
+	if (archive_index_write_begin(idx, err) < 0)
+		return -1;
+	sqlite3 *db = archive_index_db(idx);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "UPDATE snapshots SET pinned = ? WHERE id = ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, pinned);
+		sqlite3_bind_int64(st, 2, id);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		archive_index_fail(idx, rc, "pinning", err);
+		archive_index_write_rollback(idx);
+		return -1;
+	}
+	if (sqlite3_changes(db) != 1) {
+		archive_index_write_rollback(idx);
+		return err_set(err, UP_ERR_NOT_FOUND, _("no snapshot %lld"), (long long)id);
+	}
+	return archive_index_write_commit(idx, err);
+}
+
+long long archive_now(void)
+{
+	const char *env = getenv("UPKEEP_NOW");
+	if (env && *env) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(env, &end, 10);
+		if (!errno && !*end && v > 0)
+			return v;
+	}
+	return util_now();
+}
+
 bool archive_snapshot_parse_id(const char *s, int64_t *id)
 {
 	if (!s || *s < '1' || *s > '9')

@@ -29,6 +29,13 @@ int archive_snapshots_list(struct archive_index *idx, const char *target,
  * an archive that does not exist yet gives none (and is not created). */
 int archive_snapshots_of(const char *state_dir, const char *target, struct snapshot_info **out,
 			 size_t *n, struct up_error *err);
+/* Sets or clears a snapshot's pin (a pinned snapshot is never pruned or
+ * forgotten). UP_ERR_NOT_FOUND when there is no such snapshot. */
+int archive_snapshot_set_pinned(struct archive_index *idx, int64_t id, bool pinned,
+				struct up_error *err);
+/* The archive's clock: unix seconds, or UPKEEP_NOW when it is set (tests
+ * only: it dates new snapshots). */
+long long archive_now(void);
 /* Parses a snapshot id given on the command line (a positive number). */
 bool archive_snapshot_parse_id(const char *s, int64_t *id);
 

@@ -9,7 +9,7 @@
 
 #include "i18n.h"
 
-void archive_entry_clear(struct archive_entry *e)
+void archive_entry_release(struct archive_entry *e)
 {
 	FREE(e->name);
 	FREE(e->link);
@@ -22,7 +22,7 @@ void archive_entries_free(struct archive_entry **e, size_t n)
 	if (!*e)
 		return;
 	for (size_t i = 0; i < n; i++)
-		archive_entry_clear(&(*e)[i]);
+		archive_entry_release(&(*e)[i]);
 	FREE(*e);
 }
 
@@ -86,6 +86,102 @@ void archive_tree_serialize(const struct archive_entry *e, size_t n, struct strb
 			strbuf_add(out, (const char *)e[i].sub_hash, HASH_LEN);
 		}
 	}
+}
+
+static uint64_t get_le(const uint8_t *p, int bytes)
+{
+	uint64_t v = 0;
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The cursor of archive_tree_parse(). */
+struct parse {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+static uint64_t take(struct parse *ps, int bytes)
+{
+	if (ps->bad || ps->left < (size_t)bytes) {
+		ps->bad = true;
+		return 0;
+	}
+	uint64_t v = get_le(ps->p, bytes);
+	ps->p += bytes;
+	ps->left -= (size_t)bytes;
+	return v;
+}
+
+static char *take_bytes(struct parse *ps, size_t len)
+{
+	if (ps->bad || ps->left < len) {
+		ps->bad = true;
+		return NULL;
+	}
+	char *s = xmalloc(len + 1);
+	if (len)
+		memcpy(s, ps->p, len);
+	s[len] = '\0';
+	ps->p += len;
+	ps->left -= len;
+	return s;
+}
+
+static bool parse_entry(struct parse *ps, struct archive_entry *e)
+{
+	e->name_len = (size_t)take(ps, 2);
+	e->name = take_bytes(ps, e->name_len);
+	e->type = (enum archive_type)take(ps, 1);
+	e->mode = (uint32_t)take(ps, 4);
+	e->uid = (uint32_t)take(ps, 4);
+	e->gid = (uint32_t)take(ps, 4);
+	e->mtime_ns = (int64_t)take(ps, 8);
+	e->size = take(ps, 8);
+	e->ctime_ns = (int64_t)take(ps, 8);
+	e->ino = take(ps, 8);
+	e->dev = take(ps, 8);
+	if (e->type == ARCHIVE_FILE) {
+		e->n_chunks = (uint32_t)take(ps, 4);
+		if (!ps->bad && e->n_chunks > ps->left / HASH_LEN)
+			ps->bad = true;
+		e->chunks = (uint8_t *)take_bytes(ps, (size_t)e->n_chunks * HASH_LEN);
+	} else if (e->type == ARCHIVE_SYMLINK) {
+		e->link_len = (size_t)take(ps, 4);
+		e->link = take_bytes(ps, e->link_len);
+	} else if (e->type == ARCHIVE_DIR) {
+		char *h = take_bytes(ps, HASH_LEN);
+		if (h)
+			memcpy(e->sub_hash, h, HASH_LEN);
+		free(h);
+	} else {
+		ps->bad = true;
+	}
+	return !ps->bad && archive_name_ok(e->name, e->name_len);
+}
+
+int archive_tree_parse(const uint8_t *data, size_t len, struct archive_entry **out, size_t *n)
+{
+	struct parse ps = { data, len, false };
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	while (ps.left > 0) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		struct archive_entry *e = &(*out)[(*n)++];
+		memset(e, 0, sizeof(*e));
+		if (!parse_entry(&ps, e)) {
+			archive_entries_free(out, *n);
+			*n = 0;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 bool archive_name_ok(const char *name, size_t len)

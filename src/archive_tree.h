@@ -39,7 +39,9 @@ struct archive_entry {
 	uint32_t n_chunks;
 };
 
-void archive_entry_clear(struct archive_entry *e);
+/* (Not archive_entry_clear: libarchive exports that name, and a definition
+ * here would take its place inside libarchive.) */
+void archive_entry_release(struct archive_entry *e);
 void archive_entries_free(struct archive_entry **e, size_t n);
 const char *archive_type_name(enum archive_type t);
 
@@ -47,6 +49,11 @@ const char *archive_type_name(enum archive_type t);
 void archive_entries_sort(struct archive_entry *e, size_t n);
 /* Appends the serialized listing of sorted entries to out. */
 void archive_tree_serialize(const struct archive_entry *e, size_t n, struct strbuf *out);
+
+/* Parses a serialized listing (a tree record's payload) into entries with
+ * sub_hash set and subtree 0. -1 when it is malformed (truncated, a bad
+ * type or name). */
+int archive_tree_parse(const uint8_t *data, size_t len, struct archive_entry **out, size_t *n);
 
 /* The entries of listing `tree` (row id), sorted by name. */
 int archive_tree_load(struct sqlite3 *db, int64_t tree, struct archive_entry **out, size_t *n,

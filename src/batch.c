@@ -15,6 +15,7 @@
 #include "batch_archive.h"
 #include "escape.h"
 #include "i18n.h"
+#include "install.h"
 #include "store.h"
 #include "upkeep.h"
 #include "worker.h"
@@ -264,6 +265,89 @@ static int cmd_adopt(const struct config *cfg, int argc, char **argv, const stru
 	return code;
 }
 
+/* ---- install ---- */
+
+static json_object *json_strvec(const struct strvec *v)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < v->n; i++)
+		json_object_array_add(arr, json_untrusted(v->items[i], 0));
+	return arr;
+}
+
+static void print_install_json(const char *target, const struct install_result *r,
+			       const struct up_error *err)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "target", json_str(target));
+	json_object_object_add(o, "outcome", json_str(install_outcome_name(r->outcome)));
+	json_object_object_add(o, "job", r->job ? json_object_new_int64(r->job) : NULL);
+	json_object_object_add(o, "from", json_untrusted(r->from, 0));
+	json_object_object_add(o, "to", json_untrusted(r->to, 0));
+	json_object_object_add(o, "tag", json_untrusted(r->tag, 0));
+	json_object_object_add(o, "failed_step", json_str(r->failed_step));
+	json_object_object_add(o, "error", json_untrusted(err->msg, 0));
+	json_object_object_add(o, "evidence", json_untrusted(r->evidence, ESCAPE_KEEP_NEWLINES));
+	json_object_object_add(o, "advice", json_untrusted(r->advice, 0));
+	json_object_object_add(o, "drift", json_strvec(&r->drift));
+	json_object_object_add(o, "log", json_strvec(&r->log));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static void print_install_text(const char *target, const struct install_result *r,
+			       const struct up_error *err, const struct batch_options *o)
+{
+	for (size_t i = 0; i < r->drift.n; i++)
+		printf("%s\n", r->drift.items[i]);
+	if (r->outcome == INSTALL_DONE && !o->quiet)
+		printf(_("%s: installed %s (was %s), job %lld\n"), target, r->to,
+		       r->from ? r->from : _("nothing"), (long long)r->job);
+	else if (r->outcome == INSTALL_CURRENT && !o->quiet)
+		printf(_("%s: %s is already installed\n"), target, r->to);
+	if (err->msg)
+		print_error("install", err);
+	if (r->evidence && r->evidence[0]) {
+		char *safe = escape_text(r->evidence, (size_t)-1, 0, ESCAPE_KEEP_NEWLINES);
+		fprintf(stderr, _("upkeep: evidence from %s:\n%s\n"), r->failed_step ? r->failed_step : "?",
+			safe);
+		free(safe);
+	}
+	if (r->outcome == INSTALL_BROKEN)
+		fprintf(stderr, _("upkeep: *** %s NEEDS ATTENTION *** %s\n"), target,
+			r->advice ? r->advice : "");
+}
+
+static int cmd_install(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	if (argc < 2 || argc > 3) {
+		fputs(_("usage: upkeep --batch install TARGET [VERSION] [--allow-downgrade] [--force-drift]\n"),
+		      stderr);
+		return EXIT_USAGE;
+	}
+	const struct target_cfg *t = config_find_target(cfg, argv[1]);
+	if (!t) {
+		char *name = escape_text(argv[1], (size_t)-1, 64, 0);
+		fprintf(stderr, _("upkeep: no target named \"%s\" in %s\n"), name, cfg->file);
+		free(name);
+		return EXIT_USAGE;
+	}
+	unsigned flags = (o->allow_downgrade ? INSTALL_ALLOW_DOWNGRADE : 0) |
+			 (o->force_drift ? INSTALL_FORCE_DRIFT : 0);
+	struct up_error err = UP_ERROR_INIT;
+	struct install_result r;
+	install_run(cfg, t, argc == 3 ? argv[2] : NULL, flags, &r, &err);
+	if (o->json)
+		print_install_json(t->name, &r, &err);
+	else
+		print_install_text(t->name, &r, &err, o);
+	fflush(stdout);
+	int code = install_exit_code(&r, &err);
+	install_result_clear(&r);
+	err_clear(&err);
+	return code;
+}
+
 int batch_run(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	static const struct {
@@ -277,6 +361,14 @@ int batch_run(const struct config *cfg, int argc, char **argv, const struct batc
 		{ "restore", batch_cmd_restore },
 		{ "verify", batch_cmd_verify },
 		{ "files", batch_cmd_files },
+		{ "pin", batch_cmd_pin },
+		{ "unpin", batch_cmd_unpin },
+		{ "forget", batch_cmd_forget },
+		{ "prune", batch_cmd_prune },
+		{ "diff", batch_cmd_diff },
+		{ "export", batch_cmd_export },
+		{ "repair", batch_cmd_repair },
+		{ "install", cmd_install },
 	};
 	const char *name = argc > 0 ? argv[0] : "check";
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
@@ -289,7 +381,7 @@ int batch_run(const struct config *cfg, int argc, char **argv, const struct batc
 		}
 	}
 	char *safe = escape_text(name, (size_t)-1, 40, 0);
-	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: check, adopt, backup, snapshots, restore, verify, files)\n"), safe);
+	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: check, adopt, backup, snapshots, restore, verify, files, pin, unpin, forget, prune, diff, export, repair, install)\n"), safe);
 	free(safe);
 	return EXIT_USAGE;
 }

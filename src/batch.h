@@ -17,6 +17,14 @@ struct batch_options {
 	bool force;        /* restore: DIR may be non-empty */
 	bool read_data;    /* verify: re-read and re-hash every chunk */
 	bool all;          /* verify: every snapshot */
+	bool dry_run;      /* prune: say what would go, change nothing */
+	bool yes;          /* forget: really delete */
+	bool current;      /* diff: against the live tree */
+	const char *output; /* export --output FILE */
+	bool rebuild_index; /* repair --rebuild-index */
+	/* install */
+	bool allow_downgrade; /* a release older than the installed one */
+	bool force_drift;     /* overwrite files changed locally */
 };
 
 /* Runs one command (argv[0]) and returns the exit code (upkeep.h). */

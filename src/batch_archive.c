@@ -1,18 +1,25 @@
-/* batch_archive.c - `upkeep --batch backup|snapshots|restore|verify|files`.
- * Backup, restore and verify are recorded as jobs in the state database. */
+/* batch_archive.c - `upkeep --batch backup|snapshots|restore|verify|files|
+ * pin|unpin|forget|prune|diff|export|repair`. Backup, restore, verify,
+ * forget, prune and repair are recorded as jobs in the state database. */
 #include "config.h"
 
 #include "batch_archive.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive_backup.h"
+#include "archive_diff.h"
+#include "archive_export.h"
 #include "archive_index.h"
+#include "archive_prune.h"
+#include "archive_repair.h"
 #include "archive_restore.h"
 #include "archive_snap.h"
 #include "archive_tree.h"
@@ -463,8 +470,413 @@ int batch_cmd_files(const struct config *cfg, int argc, char **argv, const struc
 		print_entry(&e, o);
 	}
 	int code = rc < 0 ? fail(&s, "files") : EXIT_OK;
-	archive_entry_clear(&e);
+	archive_entry_release(&e);
 	snapshot_info_clear(&si);
+	session_close(&s, rc);
+	return code;
+}
+
+/* ---- pin, unpin */
+
+static int set_pin(const struct config *cfg, int argc, char **argv, const struct batch_options *o,
+		   bool pinned)
+{
+	int64_t id;
+	if (argc != 2) {
+		fprintf(stderr, _("usage: upkeep --batch %s SNAPSHOT\n"), pinned ? "pin" : "unpin");
+		return EXIT_USAGE;
+	}
+	if (!archive_snapshot_parse_id(argv[1], &id))
+		return bad_snapshot_id(argv[1]);
+	struct session s;
+	int rc = session_open(&s, cfg, NULL, NULL);
+	if (rc == 0)
+		rc = archive_snapshot_set_pinned(s.idx, id, pinned, &s.err);
+	int code = rc < 0 ? fail(&s, pinned ? "pin" : "unpin") : EXIT_OK;
+	if (rc == 0 && o->json) {
+		json_object *j = json_object_new_object();
+		add_int(j, "snapshot", id);
+		json_object_object_add(j, "pinned", json_object_new_boolean(pinned));
+		print_json(j);
+	} else if (rc == 0 && !o->quiet) {
+		printf(pinned ? _("snapshot %lld pinned\n") : _("snapshot %lld unpinned\n"), (long long)id);
+	}
+	session_close(&s, rc);
+	return code;
+}
+
+int batch_cmd_pin(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	return set_pin(cfg, argc, argv, o, true);
+}
+
+int batch_cmd_unpin(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	return set_pin(cfg, argc, argv, o, false);
+}
+
+/* ---- forget, prune */
+
+static void print_prune_result(const struct prune_result *r, bool dry_run,
+			       const struct batch_options *o)
+{
+	if (o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "dry_run", json_object_new_boolean(dry_run));
+		add_int(j, "snapshots_removed", r->snapshots);
+		add_int(j, "trees_removed", r->trees);
+		add_int(j, "chunks_removed", r->chunks);
+		add_int(j, "packs_removed", r->packs);
+		add_int(j, "bytes_freed", r->pack_bytes);
+		add_int(j, "garbage_removed", r->garbage_removed);
+		add_int(j, "packs_repacked", r->repack.packs);
+		add_int(j, "repack_bytes_before", r->repack.bytes_before);
+		add_int(j, "repack_bytes_after", r->repack.bytes_after);
+		json_object *a = json_object_new_array();
+		for (size_t i = 0; i < r->repack.skipped.n; i++)
+			json_object_array_add(a, jstr(r->repack.skipped.items[i]));
+		json_object_object_add(j, "repack_skipped", a);
+		print_json(j);
+	} else if (!o->quiet) {
+		char a[32], b[32], c[32];
+		printf(dry_run ? _("would remove %lld snapshots, %lld chunks and %lld archive files (%s)\n")
+			       : _("removed %lld snapshots, %lld chunks and %lld archive files (%s freed)\n"),
+		       r->snapshots, r->chunks, r->packs, human_size(r->pack_bytes, a, sizeof(a)));
+		if (r->repack.packs)
+			printf(dry_run ? _("would rewrite %lld mostly unused archive files (%s)\n")
+				       : _("rewrote %lld mostly unused archive files: %s -> %s\n"),
+			       r->repack.packs, human_size(r->repack.bytes_before, b, sizeof(b)),
+			       human_size(r->repack.bytes_after, c, sizeof(c)));
+	}
+	for (size_t i = 0; i < r->repack.skipped.n; i++) {
+		char *msg = escape_text(r->repack.skipped.items[i], (size_t)-1, 0, 0);
+		fprintf(stderr, _("upkeep: warning: not rewritten: %s\n"), msg);
+		free(msg);
+	}
+}
+
+int batch_cmd_forget(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	int64_t id;
+	if (argc != 2) {
+		fputs(_("usage: upkeep --batch forget SNAPSHOT --yes\n"), stderr);
+		return EXIT_USAGE;
+	}
+	if (!archive_snapshot_parse_id(argv[1], &id))
+		return bad_snapshot_id(argv[1]);
+	struct session s;
+	struct snapshot_info si = { 0 };
+	int rc = session_open(&s, cfg, o->yes ? "forget" : NULL, NULL);
+	if (rc == 0)
+		rc = archive_snapshot_get(s.idx, id, &si, &s.err);
+	if (rc == 0 && si.pinned)
+		rc = err_set(&s.err, UP_ERR_USAGE, _("snapshot %lld is pinned; unpin it first"),
+			     (long long)id);
+	int code = rc < 0 ? fail(&s, "forget") : EXIT_OK;
+	if (rc == 0 && !o->yes) {
+		char a[32];
+		fprintf(stderr, _("upkeep: forget would delete snapshot %lld of %s (%lld files, %s);"
+				  " run again with --yes to delete it\n"), (long long)id, si.target, si.files,
+			human_size(si.bytes, a, sizeof(a)));
+		code = EXIT_USAGE;
+	} else if (rc == 0) {
+		struct prune_result r;
+		rc = archive_prune(s.idx, &id, 1, false, &r, &s.err);
+		code = rc < 0 ? fail(&s, "forget") : EXIT_OK;
+		if (rc == 0)
+			print_prune_result(&r, false, o);
+		prune_result_clear(&r);
+	}
+	snapshot_info_clear(&si);
+	session_close(&s, rc);
+	return code;
+}
+
+static void print_decision(const struct snapshot_info *si, unsigned keep, bool dry_run,
+			   const struct batch_options *o)
+{
+	struct strbuf why = STRBUF_INIT;
+	archive_keep_reasons(keep, &why);
+	if (o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "target", jstr(si->target));
+		add_int(j, "snapshot", si->id);
+		add_int(j, "time", si->time);
+		json_object_object_add(j, "keep", json_object_new_boolean(keep != 0));
+		json_object_object_add(j, "reasons", json_object_new_string(why.buf ? why.buf : ""));
+		print_json(j);
+	} else if (!o->quiet) {
+		char when[32] = "-";
+		time_t tt = (time_t)si->time;
+		struct tm tm;
+		if (localtime_r(&tt, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("%s %-6lld %s %s%s%s\n", keep ? _("keep  ") : dry_run ? _("would remove") : _("remove"),
+		       (long long)si->id, when, si->target, keep ? "  " : "", keep ? why.buf : "");
+	}
+	strbuf_release(&why);
+}
+
+/* Applies the target's retention; the ids to remove are appended to *ids. */
+static int prune_target(struct session *s, const struct target_cfg *t, bool dry_run,
+			int64_t **ids, size_t *n_ids, const struct batch_options *o)
+{
+	struct snapshot_info *v = NULL;
+	size_t n = 0;
+	if (archive_snapshots_list(s->idx, t->name, &v, &n, &s->err) < 0)
+		return -1;
+	struct target_state ts = { 0 };
+	if (s->store)
+		store_target_get(s->store, t->name, &ts, NULL);
+	unsigned *keep = xcalloc(n + 1, sizeof(*keep));
+	archive_retention_apply(v, n, &t->retention, archive_rollback_snapshot(v, n, ts.installed_at),
+				keep);
+	for (size_t i = 0; i < n; i++) {
+		print_decision(&v[i], keep[i], dry_run, o);
+		if (!keep[i]) {
+			*ids = xrealloc(*ids, (*n_ids + 1) * sizeof(**ids));
+			(*ids)[(*n_ids)++] = v[i].id;
+		}
+	}
+	free(keep);
+	store_target_state_free(&ts);
+	snapshot_infos_free(&v, n);
+	return 0;
+}
+
+int batch_cmd_prune(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	if (argc > 2) {
+		fputs(_("usage: upkeep --batch prune [TARGET] [--dry-run]\n"), stderr);
+		return EXIT_USAGE;
+	}
+	const struct target_cfg *only = NULL;
+	if (argc == 2 && !(only = find_target(cfg, argv[1])))
+		return EXIT_USAGE;
+	struct session s;
+	int rc = session_open(&s, cfg, o->dry_run ? NULL : "prune", only ? only->name : NULL);
+	if (rc == 0 && !s.store)
+		rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s.store, &s.err);
+	int64_t *ids = NULL;
+	size_t n_ids = 0;
+	for (size_t i = 0; rc == 0 && i < cfg->n_targets; i++)
+		if (!only || only == &cfg->targets[i])
+			rc = prune_target(&s, &cfg->targets[i], o->dry_run, &ids, &n_ids, o);
+	struct prune_result r;
+	if (rc == 0)
+		rc = archive_prune(s.idx, ids, n_ids, o->dry_run, &r, &s.err);
+	int code = rc < 0 ? fail(&s, "prune") : EXIT_OK;
+	if (rc == 0) {
+		print_prune_result(&r, o->dry_run, o);
+		prune_result_clear(&r);
+	}
+	free(ids);
+	session_close(&s, rc);
+	return code;
+}
+
+/* ---- diff */
+
+struct diff_out {
+	const struct batch_options *o;
+	long long added, removed, changed, delta;
+};
+
+static void print_diff_item(void *ctx, const struct diff_item *it)
+{
+	struct diff_out *d = ctx;
+	static const char *const names[] = { "added", "removed", "changed" };
+	d->added += it->change == DIFF_ADDED;
+	d->removed += it->change == DIFF_REMOVED;
+	d->changed += it->change == DIFF_CHANGED;
+	d->delta += it->size_delta;
+	char *path = escape_text(it->path, (size_t)-1, 0, 0);
+	if (d->o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "change", json_object_new_string(names[it->change]));
+		json_object_object_add(j, "path", json_object_new_string(path));
+		json_object_object_add(j, "type", json_object_new_string(archive_type_name(it->type)));
+		add_int(j, "size_delta", it->size_delta);
+		json_object_object_add(j, "what", it->what ? json_object_new_string(it->what) : NULL);
+		print_json(j);
+	} else {
+		printf("%c %+12lld %s%s%s%s\n", "+-M"[it->change], it->size_delta, path,
+		       it->type == ARCHIVE_DIR ? "/" : "", it->what ? "  " : "", it->what ? it->what : "");
+	}
+	free(path);
+}
+
+int batch_cmd_diff(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	int64_t a, b = 0;
+	if (argc != (o->current ? 2 : 3)) {
+		fputs(_("usage: upkeep --batch diff SNAPSHOT (SNAPSHOT | --current)\n"), stderr);
+		return EXIT_USAGE;
+	}
+	if (!archive_snapshot_parse_id(argv[1], &a))
+		return bad_snapshot_id(argv[1]);
+	if (!o->current && !archive_snapshot_parse_id(argv[2], &b))
+		return bad_snapshot_id(argv[2]);
+	struct session s;
+	struct snapshot_info sa = { 0 }, sb = { 0 };
+	struct diff_out d = { .o = o };
+	const struct target_cfg *t = NULL;
+	int rc = session_open(&s, cfg, NULL, NULL);
+	if (rc == 0)
+		rc = archive_snapshot_get(s.idx, a, &sa, &s.err);
+	if (rc == 0 && !o->current)
+		rc = archive_snapshot_get(s.idx, b, &sb, &s.err);
+	if (rc == 0 && o->current && !(t = config_find_target(cfg, sa.target)))
+		rc = err_set(&s.err, UP_ERR_NOT_FOUND, _("snapshot %lld: target %s is not configured"),
+			     (long long)a, sa.target);
+	if (rc == 0)
+		rc = o->current ? archive_diff_live(archive_index_db(s.idx), sa.root, t->path,
+						    print_diff_item, &d, &s.err)
+				: archive_diff_trees(archive_index_db(s.idx), sa.root, sb.root,
+						     print_diff_item, &d, &s.err);
+	int code = rc < 0 ? fail(&s, "diff") : EXIT_OK;
+	if (rc == 0 && o->json) {
+		json_object *j = json_object_new_object();
+		add_int(j, "added", d.added);
+		add_int(j, "removed", d.removed);
+		add_int(j, "changed", d.changed);
+		add_int(j, "size_delta", d.delta);
+		print_json(j);
+	} else if (rc == 0 && !o->quiet) {
+		printf(_("%lld added, %lld removed, %lld changed, %+lld bytes\n"), d.added, d.removed,
+		       d.changed, d.delta);
+	}
+	snapshot_info_clear(&sa);
+	snapshot_info_clear(&sb);
+	session_close(&s, rc);
+	return code;
+}
+
+/* ---- export */
+
+/* FILE is written as a temporary file beside it, fsynced and renamed into
+ * place: a failed export leaves no partial FILE. */
+static int export_to_file(struct session *s, int64_t id, const char *file,
+			  struct export_result *r)
+{
+	char *tmp = xasprintf("%s.upkeep-XXXXXX", file);
+	int fd = mkstemp(tmp);
+	int rc = fd < 0 ? err_set(&s->err, UP_ERR_IO, _("cannot create %s: %s"), tmp, strerror(errno)) : 0;
+	if (rc == 0)
+		rc = archive_export(s->idx, id, fd, file, r, &s->err);
+	if (rc == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+		rc = err_set(&s->err, UP_ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = err_set(&s->err, UP_ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, file) < 0)
+		rc = err_set(&s->err, UP_ERR_IO, _("cannot rename %s to %s: %s"), tmp, file, strerror(errno));
+	if (rc < 0 && fd >= 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int batch_cmd_export(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	int64_t id;
+	if (argc != 2) {
+		fputs(_("usage: upkeep --batch export SNAPSHOT [--output FILE]\n"), stderr);
+		return EXIT_USAGE;
+	}
+	if (!archive_snapshot_parse_id(argv[1], &id))
+		return bad_snapshot_id(argv[1]);
+	if (!o->output && isatty(STDOUT_FILENO)) {
+		fputs(_("upkeep: export: refusing to write a tar stream to a terminal (use --output FILE)\n"),
+		      stderr);
+		return EXIT_USAGE;
+	}
+	struct session s;
+	struct export_result r;
+	int rc = session_open(&s, cfg, NULL, NULL);
+	if (rc == 0 && o->output) {
+		rc = export_to_file(&s, id, o->output, &r);
+	} else if (rc == 0) {
+		fflush(stdout);
+		rc = archive_export(s.idx, id, STDOUT_FILENO, _("standard output"), &r, &s.err);
+	}
+	int code = rc < 0 ? fail(&s, "export") : EXIT_OK;
+	/* With the stream on stdout, the summary goes to stderr. */
+	FILE *out = o->output ? stdout : stderr;
+	if (rc == 0 && o->json) {
+		json_object *j = json_object_new_object();
+		add_int(j, "snapshot", id);
+		json_object_object_add(j, "output", o->output ? jstr(o->output) : NULL);
+		add_int(j, "files", r.files);
+		add_int(j, "dirs", r.dirs);
+		add_int(j, "symlinks", r.symlinks);
+		add_int(j, "bytes", r.bytes);
+		fprintf(out, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else if (rc == 0 && !o->quiet && o->output) {
+		char a[32];
+		char *file = escape_text(o->output, (size_t)-1, 0, 0);
+		printf(_("snapshot %lld exported to %s: %lld files, %lld directories, %lld symlinks, %s\n"),
+		       (long long)id, file, r.files, r.dirs, r.symlinks, human_size(r.bytes, a, sizeof(a)));
+		free(file);
+	}
+	session_close(&s, rc);
+	return code;
+}
+
+/* ---- repair */
+
+int batch_cmd_repair(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	(void)argv;
+	if (argc != 1 || !o->rebuild_index) {
+		fputs(_("usage: upkeep --batch repair --rebuild-index\n"), stderr);
+		return EXIT_USAGE;
+	}
+	struct session s;
+	memset(&s, 0, sizeof(s));
+	struct repair_result r;
+	int rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s.store, &s.err);
+	if (rc == 0)
+		rc = store_job_create(s.store, "repair", NULL, &s.job, &s.err);
+	if (rc == 0)
+		rc = store_job_set_state(s.store, s.job, JOB_RUNNING, NULL, &s.err);
+	char *dir = archive_dir_for(cfg->state_dir);
+	if (rc == 0)
+		rc = archive_repair_rebuild(dir, UPKEEP_LOCK_TIMEOUT_MS, &r, &s.err);
+	free(dir);
+	int code = rc < 0 ? fail(&s, "repair") : r.problems.n ? EXIT_FAILED : EXIT_OK;
+	if (rc == 0 && o->json) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "moved_aside", jstr(r.moved_aside));
+		add_int(j, "packs", r.packs);
+		add_int(j, "records", r.records);
+		add_int(j, "chunks", r.chunks);
+		add_int(j, "trees", r.trees);
+		add_int(j, "snapshots", r.snapshots);
+		json_object *a = json_object_new_array();
+		for (size_t i = 0; i < r.problems.n; i++)
+			json_object_array_add(a, jstr(r.problems.items[i]));
+		json_object_object_add(j, "problems", a);
+		print_json(j);
+	} else if (rc == 0) {
+		for (size_t i = 0; i < r.problems.n; i++) {
+			char *p = escape_text(r.problems.items[i], (size_t)-1, 0, 0);
+			printf(_("problem: %s\n"), p);
+			free(p);
+		}
+		if (!o->quiet)
+			printf(_("index rebuilt from %lld archive files: %lld snapshots, %lld listings, %lld chunks%s%s\n"),
+			       r.packs, r.snapshots, r.trees, r.chunks, r.moved_aside ? _("; old index kept as ") : "",
+			       r.moved_aside ? r.moved_aside : "");
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < r.problems.n; i++)
+			store_job_event(s.store, s.job, "warning", r.problems.items[i], NULL);
+		if (r.problems.n)
+			rc = err_set(&s.err, UP_ERR_MISMATCH, _("%zu problems found"), r.problems.n);
+		repair_result_clear(&r);
+	}
 	session_close(&s, rc);
 	return code;
 }

@@ -12,7 +12,10 @@
  * and UPKEEP_VERSION. stdin is /dev/null; stdout and stderr are captured
  * together, the last HOOKS_OUTPUT_CAP bytes kept as evidence. The command
  * runs in a process group of its own, which is sent SIGTERM and, two
- * seconds later, SIGKILL when the timeout passes.
+ * seconds later, SIGKILL when the timeout passes. Once the command has
+ * exited, its output pipe is closed even if a background process it started
+ * still holds it: such a process must redirect its own output (or it gets
+ * SIGPIPE), as any daemon should.
  */
 #ifndef UPKEEP_HOOKS_H
 #define UPKEEP_HOOKS_H

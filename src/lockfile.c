@@ -86,6 +86,11 @@ int lockfile_acquire(int fd, const char *what, long long timeout_ms, const char 
 	return 0;
 }
 
+void lockfile_note(int fd, const char *note)
+{
+	stamp(fd, note);
+}
+
 void lockfile_release(int fd)
 {
 	if (ftruncate(fd, 0) != 0) {

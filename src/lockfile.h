@@ -20,6 +20,9 @@ int lockfile_open(const char *path, struct up_error *err);
 int lockfile_acquire(int fd, const char *what, long long timeout_ms, const char *note,
 		     struct up_error *err);
 
+/* Rewrites the note of a held lock (what the holder is doing now). */
+void lockfile_note(int fd, const char *note);
+
 /* Clears the stamp and releases the lock. */
 void lockfile_release(int fd);
 

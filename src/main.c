@@ -36,6 +36,16 @@ static void usage(FILE *out)
 		"  verify (SNAPSHOT | --all) [--read-data]\n"
 		"                                     check the archive; --read-data re-hashes all data\n"
 		"  files SNAPSHOT [PATH]              list a directory of a snapshot\n"
+		"  pin SNAPSHOT | unpin SNAPSHOT      keep a snapshot from prune and forget, or not\n"
+		"  forget SNAPSHOT --yes              delete a snapshot and reclaim its space\n"
+		"  prune [TARGET] [--dry-run]         apply the targets' retention rules\n"
+		"  diff SNAPSHOT (SNAPSHOT | --current)\n"
+		"                                     added, removed and changed paths\n"
+		"  export SNAPSHOT [--output FILE]    a snapshot as a pax tar stream (default: stdout)\n"
+		"  repair --rebuild-index             rebuild the archive index from the archive files\n"
+		"  install TARGET [VERSION] [--allow-downgrade] [--force-drift]\n"
+		"                                     install a release (default: the newest offered)\n"
+		"                                     with snapshot, hooks, health check and rollback\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE        configuration file (default: $XDG_CONFIG_HOME/upkeep/upkeep.yaml,\n"
@@ -48,6 +58,13 @@ static void usage(FILE *out)
 		"      --force              restore: DIR may exist and hold files (they are replaced)\n"
 		"      --read-data          verify: re-read and re-hash every chunk\n"
 		"      --all                verify: every snapshot\n"
+		"      --yes                forget: really delete the snapshot\n"
+		"      --dry-run            prune: show what would be removed, change nothing\n"
+		"      --current            diff: compare with the target's live tree\n"
+		"      --output FILE        export: write the tar stream to FILE\n"
+		"      --rebuild-index      repair: rebuild the archive index from the archive files\n"
+		"      --allow-downgrade    install: allow a release older than the installed one\n"
+		"      --force-drift        install: overwrite files changed locally\n"
 		"      --ascii              draw the console with ASCII characters only\n"
 		"      --no-color           no colours (also when NO_COLOR is set)\n"
 		"  -h, --help               show this help\n"
@@ -59,12 +76,16 @@ static void usage(FILE *out)
 		"  2    usage or configuration error\n"
 		"  3    the state database or a target is locked by another process\n"
 		"  4    the state database is unusable (damaged, or from a newer upkeep)\n"
-		"  5    adopt: the installed tree differs from the release\n"
+		"  5    adopt: the installed tree differs from the release;\n"
+		"       install: files changed locally (see --force-drift)\n"
+		"  6    install: failed after the switch began; the old release is back\n"
+		"  7    install: the rollback failed or the old release is unhealthy too\n"
 		"  100  check: updates are available\n"), out);
 }
 
 enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO, OPT_NOTE, OPT_TO,
-       OPT_FORCE, OPT_READ_DATA, OPT_ALL };
+       OPT_FORCE, OPT_READ_DATA, OPT_ALL, OPT_ALLOW_DOWNGRADE, OPT_FORCE_DRIFT,
+       OPT_DRY_RUN, OPT_YES, OPT_CURRENT, OPT_OUTPUT, OPT_REBUILD_INDEX };
 
 struct cli {
 	const char *config;
@@ -90,6 +111,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "read-data", no_argument, NULL, OPT_READ_DATA },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE },
+		{ "force-drift", no_argument, NULL, OPT_FORCE_DRIFT },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "yes", no_argument, NULL, OPT_YES },
+		{ "current", no_argument, NULL, OPT_CURRENT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "rebuild-index", no_argument, NULL, OPT_REBUILD_INDEX },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -110,6 +138,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_FORCE: cli->batch_opts.force = true; break;
 		case OPT_READ_DATA: cli->batch_opts.read_data = true; break;
 		case OPT_ALL: cli->batch_opts.all = true; break;
+		case OPT_ALLOW_DOWNGRADE: cli->batch_opts.allow_downgrade = true; break;
+		case OPT_FORCE_DRIFT: cli->batch_opts.force_drift = true; break;
+		case OPT_DRY_RUN: cli->batch_opts.dry_run = true; break;
+		case OPT_YES: cli->batch_opts.yes = true; break;
+		case OPT_CURRENT: cli->batch_opts.current = true; break;
+		case OPT_OUTPUT: cli->batch_opts.output = optarg; break;
+		case OPT_REBUILD_INDEX: cli->batch_opts.rebuild_index = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("upkeep %s\n", PACKAGE_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return -1;

@@ -286,6 +286,18 @@ static int read_head(int fd, const char *path, uint64_t offset, struct pack_reco
 	return 0;
 }
 
+int pack_read_header(int fd, const char *path, uint64_t offset, struct pack_record *rec,
+		     struct up_error *err)
+{
+	memset(rec, 0, sizeof(*rec));
+	size_t comp_len = 0;
+	if (read_head(fd, path, offset, rec, &comp_len, err) < 0) {
+		pack_record_clear(rec);
+		return -1;
+	}
+	return 0;
+}
+
 int pack_read_record(int fd, const char *path, uint64_t offset, struct pack_record *rec,
 		     struct up_error *err)
 {

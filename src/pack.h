@@ -76,6 +76,10 @@ void pack_record_clear(struct pack_record *rec);
  * UP_ERR_MISMATCH naming the pack and offset. */
 int pack_read_record(int fd, const char *path, uint64_t offset, struct pack_record *rec,
 		     struct up_error *err);
+/* The same without the data: type, n, entries, raw_len and next only
+ * (data and offsets stay NULL). */
+int pack_read_header(int fd, const char *path, uint64_t offset, struct pack_record *rec,
+		     struct up_error *err);
 /* Checks the magic at the start of an open pack. */
 int pack_check_magic(int fd, const char *path, struct up_error *err);
 /* True when entry i's data hashes to its id. */

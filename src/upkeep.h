@@ -9,7 +9,9 @@ enum upkeep_exit {
 	EXIT_USAGE = 2,           /* bad command line or configuration */
 	EXIT_LOCKED = 3,          /* state or target locked by another process */
 	EXIT_STATE = 4,           /* the state database is unusable (corrupt, newer schema) */
-	EXIT_MISMATCH = 5,        /* adopt: the tree differs from the release */
+	EXIT_MISMATCH = 5,        /* adopt: the tree differs; install: local drift */
+	EXIT_ROLLED_BACK = 6,     /* install: failed after the switch, old release back */
+	EXIT_BROKEN = 7,          /* install: rollback failed or old release unhealthy */
 	EXIT_UPDATES = 100        /* check: updates are available */
 };
 

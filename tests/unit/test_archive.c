@@ -18,6 +18,7 @@
 
 #include "archive_backup.h"
 #include "archive_index.h"
+#include "archive_prune.h"
 #include "archive_read.h"
 #include "archive_restore.h"
 #include "archive_snap.h"
@@ -185,11 +186,11 @@ static void test_lookup_and_names(void **state)
 	assert_int_equal(e.type, ARCHIVE_FILE);
 	assert_int_equal(e.size, 6);
 	assert_int_equal(e.n_chunks, 1);
-	archive_entry_clear(&e);
+	archive_entry_release(&e);
 	assert_int_equal(archive_tree_lookup(archive_index_db(f->idx), si.root, "l", &e, &err), 1);
 	assert_int_equal(e.type, ARCHIVE_SYMLINK);
 	assert_string_equal(e.link, "a.txt");
-	archive_entry_clear(&e);
+	archive_entry_release(&e);
 	assert_int_equal(archive_tree_lookup(archive_index_db(f->idx), si.root, "sub/nope", &e, &err), 0);
 	assert_int_equal(archive_tree_lookup(archive_index_db(f->idx), si.root, "a.txt/x", &e, &err), 0);
 	assert_int_equal(archive_tree_lookup(archive_index_db(f->idx), si.root, "sub/../a.txt", &e, &err), -1);
@@ -274,7 +275,7 @@ static void test_restore_and_damage(void **state)
 	assert_int_equal(err.status, UP_ERR_MISMATCH);
 	assert_non_null(strstr(err.msg, "damaged"));
 	err_clear(&err);
-	archive_entry_clear(&e);
+	archive_entry_release(&e);
 	snapshot_info_clear(&si);
 	chunk_reader_free(&cr);
 	/* verify names the snapshot and the path */
@@ -293,6 +294,136 @@ static void test_restore_and_damage(void **state)
 	free(dest);
 }
 
+/* Listings and chunks shared by snapshots of two targets survive the
+ * removal of one; removing the other reclaims everything. */
+static void test_prune_shared(void **state)
+{
+	struct fx *f = *state;
+	struct backup_result r1, r2;
+	struct backup_opts o = { .target = "other", .path = f->src, .reason = "manual", .level = 3,
+				 .threads = 1 };
+	struct up_error err = UP_ERROR_INIT;
+	int64_t a = backup(f, &r1);
+	assert_int_equal(archive_backup(f->idx, &o, &r2, &err), 0);
+	int64_t b = r2.id;
+	backup_result_clear(&r1);
+	backup_result_clear(&r2);
+	long long trees = count(f, "SELECT count(*) FROM trees");
+	long long chunks = count(f, "SELECT count(*) FROM chunks");
+	assert_true(trees >= 2 && chunks >= 3);
+	/* the same tree: one root listing for both */
+	assert_int_equal(count(f, "SELECT count(DISTINCT root) FROM snapshots"), 1);
+
+	struct prune_result pr;
+	assert_int_equal(archive_prune(f->idx, &a, 1, false, &pr, &err), 0);
+	assert_int_equal(pr.snapshots, 1);
+	assert_int_equal(pr.trees, 0);
+	assert_int_equal(pr.chunks, 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM trees"), trees);
+	assert_int_equal(count(f, "SELECT count(*) FROM chunks"), chunks);
+	prune_result_clear(&pr);
+	struct verify_opts vo = { .read_data = true };
+	struct verify_result vr = { 0 };
+	assert_int_equal(archive_verify(f->idx, &vo, &vr, &err), 0);
+	assert_int_equal(vr.n_problems, 0);
+	verify_result_clear(&vr);
+
+	/* an unknown or pinned snapshot is refused and nothing changes */
+	int64_t none = 999;
+	assert_int_equal(archive_prune(f->idx, &none, 1, false, &pr, &err), -1);
+	assert_int_equal(err.status, UP_ERR_USAGE);
+	err_clear(&err);
+	prune_result_clear(&pr);
+	assert_int_equal(archive_snapshot_set_pinned(f->idx, b, true, &err), 0);
+	assert_int_equal(archive_prune(f->idx, &b, 1, false, &pr, &err), -1);
+	err_clear(&err);
+	prune_result_clear(&pr);
+	assert_int_equal(count(f, "SELECT count(*) FROM snapshots"), 1);
+
+	/* a dry run reports everything and changes nothing */
+	assert_int_equal(archive_snapshot_set_pinned(f->idx, b, false, &err), 0);
+	assert_int_equal(archive_prune(f->idx, &b, 1, true, &pr, &err), 0);
+	assert_int_equal(pr.snapshots, 1);
+	assert_int_equal(pr.trees, trees);
+	assert_int_equal(pr.chunks, chunks);
+	assert_int_equal(pr.packs, 2);
+	prune_result_clear(&pr);
+	assert_int_equal(count(f, "SELECT count(*) FROM snapshots"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM packs"), 2);
+
+	assert_int_equal(archive_prune(f->idx, &b, 1, false, &pr, &err), 0);
+	assert_int_equal(pr.packs, 2);
+	prune_result_clear(&pr);
+	assert_int_equal(count(f, "SELECT count(*) FROM trees"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM entries"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM chunks"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM packs"), 0);
+	char *cmd = xasprintf("test -z \"$(ls -A '%s/packs')\"", f->arch);
+	assert_int_equal(system(cmd), 0); /* every archive file unlinked */
+	free(cmd);
+}
+
+/* A serialized listing parses back into the same entries; damage is -1. */
+static void test_tree_parse(void **state)
+{
+	(void)state;
+	struct archive_entry e[3];
+	memset(e, 0, sizeof(e));
+	uint8_t chunks[2 * HASH_LEN];
+	memset(chunks, 0xab, sizeof(chunks));
+	e[0] = (struct archive_entry){ .name = (char *)"d", .name_len = 1, .type = ARCHIVE_DIR,
+				       .mode = 0755, .mtime_ns = -5 };
+	memset(e[0].sub_hash, 7, HASH_LEN);
+	e[1] = (struct archive_entry){ .name = (char *)"f", .name_len = 1, .type = ARCHIVE_FILE,
+				       .mode = 0644, .uid = 1000, .gid = 1001, .size = 99, .ino = 42,
+				       .chunks = chunks, .n_chunks = 2, .mtime_ns = 1234567890123 };
+	e[2] = (struct archive_entry){ .name = (char *)"l", .name_len = 1, .type = ARCHIVE_SYMLINK,
+				       .mode = 0777, .link = (char *)"target", .link_len = 6, .size = 6 };
+	struct strbuf sb = STRBUF_INIT;
+	archive_tree_serialize(e, 3, &sb);
+	struct archive_entry *v;
+	size_t n;
+	assert_int_equal(archive_tree_parse((const uint8_t *)sb.buf, sb.len, &v, &n), 0);
+	assert_int_equal(n, 3);
+	struct strbuf again = STRBUF_INIT;
+	archive_tree_serialize(v, n, &again);
+	assert_int_equal(again.len, sb.len);
+	assert_memory_equal(again.buf, sb.buf, sb.len);
+	assert_memory_equal(v[0].sub_hash, e[0].sub_hash, HASH_LEN);
+	assert_int_equal(v[1].n_chunks, 2);
+	assert_int_equal(v[1].uid, 1000);
+	assert_string_equal(v[2].link, "target");
+	archive_entries_free(&v, n);
+	strbuf_release(&again);
+	/* a truncation is refused unless it falls between entries (the record's
+	 * hash catches those): then it is exactly the entries before the cut */
+	int refused = 0;
+	for (size_t cut = 1; cut < sb.len; cut++) {
+		if (archive_tree_parse((const uint8_t *)sb.buf, cut, &v, &n) < 0) {
+			refused++;
+			continue;
+		}
+		assert_true(n > 0 && n < 3);
+		archive_tree_serialize(v, n, &again);
+		assert_int_equal(again.len, cut);
+		assert_memory_equal(again.buf, sb.buf, cut);
+		strbuf_release(&again);
+		archive_entries_free(&v, n);
+	}
+	assert_int_equal(refused, (int)sb.len - 1 - 2); /* two cuts fall between entries */
+	assert_int_equal(archive_tree_parse((const uint8_t *)"", 0, &v, &n), 0);
+	assert_int_equal(n, 0);
+	/* an unknown type, a name "..": refused */
+	sb.buf[2 + 1] = 9;
+	assert_int_equal(archive_tree_parse((const uint8_t *)sb.buf, sb.len, &v, &n), -1);
+	strbuf_release(&sb);
+	struct archive_entry dots = { .name = (char *)"..", .name_len = 2, .type = ARCHIVE_SYMLINK,
+				      .link = (char *)"x", .link_len = 1 };
+	archive_tree_serialize(&dots, 1, &sb);
+	assert_int_equal(archive_tree_parse((const uint8_t *)sb.buf, sb.len, &v, &n), -1);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +431,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_incremental_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_and_names, setup, teardown),
 		cmocka_unit_test(test_serialize_canonical),
+		cmocka_unit_test(test_tree_parse),
+		cmocka_unit_test_setup_teardown(test_prune_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_and_damage, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);

@@ -1,0 +1,319 @@
+/* preflight.c - resolving the release and the checks before an install. */
+#include "config.h"
+
+#include "preflight.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "adopt.h"
+#include "escape.h"
+#include "hooks.h"
+#include "source.h"
+#include "stage.h"
+#include "swap.h"
+#include "version.h"
+#include "yamltree.h"
+
+#define REQUIREMENTS_FILE ".upkeep.yaml"
+#define REQUIREMENTS_MAX (64 * 1024)
+
+void release_plan_clear(struct release_plan *p)
+{
+	free(p->tag);
+	free(p->version);
+	free(p->commit);
+	free(p->tree);
+	free(p->cache_dir);
+	free(p->from_version);
+	free(p->from_tag);
+	strvec_clear(&p->drift);
+	strvec_clear(&p->notes);
+	*p = (struct release_plan){ 0 };
+}
+
+/* The canonical version of tag, or a copy of tag when it does not parse. */
+static char *version_of(const struct target_cfg *t, const char *tag)
+{
+	struct version_parser vp;
+	struct version v;
+	char *text = NULL;
+	if (version_parser_init(&vp, t->source.scheme, t->source.prefix, t->source.regex, NULL) == 0) {
+		if (version_parse(&vp, tag, &v)) {
+			text = xstrdup(v.text);
+			version_free(&v);
+		}
+		version_parser_free(&vp);
+	}
+	return text ? text : xstrdup(tag);
+}
+
+int preflight_compare_versions(const struct target_cfg *t, const char *a, const char *b)
+{
+	struct version_parser vp;
+	if (version_parser_init(&vp, t->source.scheme, t->source.prefix, t->source.regex, NULL) < 0)
+		return 2;
+	struct version va, vb;
+	int rc = 2;
+	if (version_parse(&vp, a, &va)) {
+		if (version_parse(&vp, b, &vb)) {
+			rc = version_compare(&va, &vb);
+			rc = rc < 0 ? -1 : rc > 0;
+			version_free(&vb);
+		}
+		version_free(&va);
+	}
+	version_parser_free(&vp);
+	return rc;
+}
+
+static int fetch_release(const struct target_cfg *t, struct source_cache *cache, const char *tag,
+			 const char *from_tag, struct up_error *err)
+{
+	struct source_limits lim = {
+		.deadline_ms = util_monotonic_ms() + t->limits.fetch_ms,
+		.max_bytes = t->limits.fetch_bytes,
+	};
+	const char *want[2] = { tag, from_tag };
+	size_t n = from_tag && strcmp(from_tag, tag) != 0 && source_tag_name_ok(from_tag) ? 2 : 1;
+	return source_fetch_tags(cache, t->source.git, want, n, &lim, err);
+}
+
+int preflight_resolve(const struct config *cfg, const struct target_cfg *t,
+		      const struct target_state *ts, const char *version, struct release_plan *p,
+		      struct up_error *err)
+{
+	if (ts->installed_version)
+		p->from_version = xstrdup(ts->installed_version);
+	if (ts->installed_tag)
+		p->from_tag = xstrdup(ts->installed_tag);
+	if (adopt_find_release(t, version, &p->tag, err) < 0)
+		return -1;
+	p->version = version_of(t, p->tag);
+	p->cache_dir = source_cache_dir(cfg, t);
+	struct source_cache *cache = NULL;
+	struct tag_details d = { 0 };
+	int rc = source_cache_open(p->cache_dir, &cache, err);
+	if (rc == 0)
+		rc = fetch_release(t, cache, p->tag, p->from_tag, err);
+	if (rc == 0)
+		rc = source_tag_details(cache, p->tag, &d, err);
+	if (rc == 0) {
+		p->commit = xstrdup(d.commit);
+		p->tree = xstrdup(d.tree);
+		rc = stage_tree_size(p->cache_dir, p->tree, NULL, &p->bytes, &p->entries, err);
+	}
+	tag_details_free(&d);
+	source_cache_close(&cache);
+	if (rc == 0 && p->from_version) {
+		int c = preflight_compare_versions(t, p->version, p->from_version);
+		p->same = c == 0 || (c == 2 && p->from_tag && strcmp(p->from_tag, p->tag) == 0);
+		p->downgrade = c < 0;
+	}
+	return rc;
+}
+
+static int check_hooks(const struct target_cfg *t, struct up_error *err)
+{
+	const char *cmds[] = { t->hooks.pre_install, t->hooks.post_install, t->health.command };
+	const char *names[] = { "hooks.pre_install", "hooks.post_install", "health.command" };
+	for (size_t i = 0; i < 3; i++)
+		if (cmds[i] && hooks_find_executable(cmds[i], NULL, err) < 0)
+			return err_prefix(err, "%s: %s", t->name, names[i]);
+	return 0;
+}
+
+int preflight_free_space(const char *path, long long *bytes, struct up_error *err)
+{
+	struct statvfs vfs;
+	if (statvfs(path, &vfs) < 0)
+		return err_set(err, UP_ERR_IO, "%s: statvfs: %s", path, strerror(errno));
+	*bytes = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
+	return 0;
+}
+
+/* Staging needs the release plus the preserved data it copies, plus 1%
+ * and whatever the release asks to be left free. */
+static int check_space(const struct target_cfg *t, const struct release_plan *p,
+		       struct up_error *err)
+{
+	char *parent = swap_parent_dir(t->path);
+	long long avail = 0;
+	int rc = preflight_free_space(parent, &avail, err);
+	long long need = p->bytes + p->bytes / 100 + p->min_free;
+	if (rc == 0 && avail < need)
+		rc = err_set(err, UP_ERR_IO,
+			     "%s: not enough free space in %s for staging: %lld bytes needed, %lld available",
+			     t->name, parent, need, avail);
+	free(parent);
+	return rc;
+}
+
+static int check_drift(const struct target_cfg *t, unsigned flags, struct release_plan *p,
+		       struct up_error *err)
+{
+	struct stat st;
+	if (!p->from_tag || stat(t->path, &st) < 0)
+		return 0;
+	struct source_cache *cache = NULL;
+	int rc = source_cache_open(p->cache_dir, &cache, err);
+	struct tag_details d = { 0 };
+	struct up_error ignore = UP_ERROR_INIT;
+	if (rc == 0 && source_tag_details(cache, p->from_tag, &d, &ignore) < 0) {
+		strvec_push(&p->notes, "drift: not checked, the installed release is not in the cache");
+		err_clear(&ignore);
+		source_cache_close(&cache);
+		return 0;
+	}
+	tag_details_free(&d);
+	if (rc == 0)
+		rc = adopt_compare_tree(cache, t, p->from_tag, &p->drift, err);
+	source_cache_close(&cache);
+	if (rc < 0)
+		return err_prefix(err, "%s: comparing the live tree with %s", t->name, p->from_version);
+	if (p->drift.n && !(flags & PREFLIGHT_FORCE_DRIFT))
+		return err_set(err, UP_ERR_MISMATCH,
+			       "%s: %zu path%s changed locally since %s was installed would be overwritten "
+			       "(use --force-drift to install anyway; the pre-update snapshot keeps them)",
+			       t->name, p->drift.n, p->drift.n == 1 ? "" : "s", p->from_version);
+	if (p->drift.n)
+		strvec_push_owned(&p->notes, xasprintf("drift: %zu local change%s overwritten (--force-drift)",
+						       p->drift.n, p->drift.n == 1 ? "" : "s"));
+	return 0;
+}
+
+int preflight_check(const struct target_cfg *t, unsigned flags, struct release_plan *p,
+		    struct up_error *err)
+{
+	if (t->verify.signatures == VERIFY_REQUIRED)
+		return err_set(err, UP_ERR_MISMATCH,
+			       "%s: verify.signatures is \"required\" but this upkeep cannot verify "
+			       "release signatures yet; refusing to install %s unverified",
+			       t->name, p->tag);
+	strvec_push(&p->notes, "verification: unverified (signature checking is not available yet)");
+	if (p->downgrade && !(flags & PREFLIGHT_ALLOW_DOWNGRADE))
+		return err_set(err, UP_ERR_USAGE,
+			       "%s: %s is older than the installed %s (use --allow-downgrade to install it)",
+			       t->name, p->version, p->from_version);
+	if (check_hooks(t, err) < 0)
+		return -1;
+	char *req = NULL;
+	size_t len = 0;
+	int rc = stage_read_file(p->cache_dir, p->tree, REQUIREMENTS_FILE, REQUIREMENTS_MAX, &req, &len,
+				 err);
+	if (rc == 1)
+		rc = preflight_requirements(req, len, &p->min_free, &p->notes, err);
+	free(req);
+	if (rc < 0)
+		return err_prefix(err, "%s: release %s: %s", t->name, p->version, REQUIREMENTS_FILE);
+	if (check_space(t, p, err) < 0)
+		return -1;
+	return check_drift(t, flags, p, err);
+}
+
+/* ---- .upkeep.yaml ---- */
+
+static int need_scalar(const struct yamltree_node *n, const char *key, struct up_error *err)
+{
+	if (n->kind != YAMLTREE_SCALAR)
+		return err_set(err, UP_ERR_MISMATCH, "line %d: %s must be a string", n->line, key);
+	return 0;
+}
+
+static int req_min_upkeep(const struct yamltree_node *n, struct up_error *err)
+{
+	if (need_scalar(n, "min_upkeep", err) < 0)
+		return -1;
+	struct version_parser vp;
+	struct version want, have;
+	if (version_parser_init(&vp, SCHEME_SEMVER, NULL, NULL, err) < 0)
+		return -1;
+	int rc = 0;
+	if (!version_parse(&vp, n->text, &want)) {
+		char *safe = escape_text(n->text, (size_t)-1, 40, 0);
+		rc = err_set(err, UP_ERR_MISMATCH, "line %d: min_upkeep \"%s\" is not a version", n->line,
+			     safe);
+		free(safe);
+	} else {
+		if (version_parse(&vp, PACKAGE_VERSION, &have)) {
+			if (version_compare(&have, &want) < 0)
+				rc = err_set(err, UP_ERR_MISMATCH,
+					     "the release needs upkeep %s or later (this is %s)", want.text,
+					     PACKAGE_VERSION);
+			version_free(&have);
+		}
+		version_free(&want);
+	}
+	version_parser_free(&vp);
+	return rc;
+}
+
+static int req_commands(const struct yamltree_node *n, struct up_error *err)
+{
+	if (n->kind != YAMLTREE_SEQ)
+		return err_set(err, UP_ERR_MISMATCH, "line %d: commands must be a list", n->line);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct yamltree_node *c = n->items[i];
+		if (need_scalar(c, "each command", err) < 0)
+			return -1;
+		if (strchr(c->text, ' ') || hooks_find_executable(c->text, NULL, err) < 0) {
+			char *safe = escape_text(c->text, (size_t)-1, 60, 0);
+			err_set(err, UP_ERR_MISMATCH, "the release needs the command \"%s\", not found in PATH",
+				safe);
+			free(safe);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int req_key(const struct yamltree_node *k, const struct yamltree_node *v, long long *min_free,
+		   struct strvec *notes, struct up_error *err)
+{
+	if (strcmp(k->text, "min_upkeep") == 0)
+		return req_min_upkeep(v, err);
+	if (strcmp(k->text, "commands") == 0)
+		return req_commands(v, err);
+	if (strcmp(k->text, "min_free") == 0) {
+		if (need_scalar(v, "min_free", err) < 0)
+			return -1;
+		if (!util_parse_size(v->text, min_free) || *min_free < 0)
+			return err_set(err, UP_ERR_MISMATCH, "line %d: min_free is not a size (like 500M)",
+				       v->line);
+		return 0;
+	}
+	char *safe = escape_text(k->text, (size_t)-1, 40, 0);
+	strvec_push_owned(notes, xasprintf(".upkeep.yaml: key \"%s\" ignored", safe));
+	free(safe);
+	return 0;
+}
+
+int preflight_requirements(const char *buf, size_t len, long long *min_free,
+			   struct strvec *notes, struct up_error *err)
+{
+	struct yamltree_errors errs = { 0 };
+	bool fatal = false;
+	struct yamltree_node *root = yamltree_parse(buf, len, &errs, &fatal);
+	int rc = 0;
+	*min_free = 0;
+	if (fatal || yamltree_has_errors(&errs)) {
+		char *msg = yamltree_format_errors(&errs, REQUIREMENTS_FILE);
+		rc = err_set(err, UP_ERR_MISMATCH, "invalid: %s", msg);
+		free(msg);
+	} else if (root && root->kind != YAMLTREE_MAP) {
+		rc = err_set(err, UP_ERR_MISMATCH, "must be a mapping");
+	}
+	for (size_t i = 0; rc == 0 && root && i + 1 < root->n; i += 2) {
+		const struct yamltree_node *k = root->items[i], *v = root->items[i + 1];
+		if (k->kind != YAMLTREE_SCALAR)
+			rc = err_set(err, UP_ERR_MISMATCH, "line %d: keys must be strings", k->line);
+		else
+			rc = req_key(k, v, min_free, notes, err);
+	}
+	yamltree_free(&root);
+	yamltree_release_errors(&errs);
+	return rc;
+}

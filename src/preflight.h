@@ -1,0 +1,71 @@
+/* preflight.h - everything an install checks before it touches anything.
+ *
+ * The release is resolved once, from the remote's tag list, fetched into
+ * the target's cache repository, and pinned to its tree id: later steps use
+ * that id and never look the tag up again.
+ *
+ * A release may ship `.upkeep.yaml` at the top of its tree, a YAML mapping:
+ *   min_upkeep: "0.2.0"      # lowest upkeep version that may install it
+ *   commands: [php, rsync]   # executables that must be in PATH
+ *   min_free: 500M           # free space to leave on the target's file
+ *                            # system after staging (size as in the config)
+ * Every key is optional; other keys are ignored (and logged), so a release
+ * can describe things a later upkeep acts on. A file that is not valid YAML
+ * or has a key of the wrong type refuses the release.
+ */
+#ifndef UPKEEP_PREFLIGHT_H
+#define UPKEEP_PREFLIGHT_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "error.h"
+#include "store.h"
+#include "util.h"
+
+struct release_plan {
+	char *tag, *version;      /* the release (version canonical) */
+	char *commit, *tree;      /* pinned ids, 40 hex digits */
+	char *cache_dir;          /* the target's cache repository */
+	char *from_version;       /* installed, or NULL */
+	char *from_tag;
+	long long bytes;          /* blob bytes of the release */
+	size_t entries;
+	bool same;                /* already the installed release */
+	bool downgrade;
+	long long min_free;       /* from .upkeep.yaml, 0 = none */
+	struct strvec drift;      /* local changes, as adopt_compare_tree() lists them */
+	struct strvec notes;      /* things to journal ("verification: unverified"...) */
+};
+void release_plan_clear(struct release_plan *p);
+
+/* Resolves VERSION (NULL = the newest the channel offers), fetches it into
+ * the cache and fills tag, version, commit, tree, cache_dir, bytes and the
+ * installed version from ts. */
+int preflight_resolve(const struct config *cfg, const struct target_cfg *t,
+		      const struct target_state *ts, const char *version, struct release_plan *p,
+		      struct up_error *err);
+
+enum preflight_flags {
+	PREFLIGHT_ALLOW_DOWNGRADE = 1 << 0,
+	PREFLIGHT_FORCE_DRIFT = 1 << 1
+};
+
+/* The refusals: the verify policy, a downgrade, the hooks' executables,
+ * the release's requirements, free space, then local drift. */
+int preflight_check(const struct target_cfg *t, unsigned flags, struct release_plan *p,
+		    struct up_error *err);
+
+/* Parses a release's .upkeep.yaml (buf, len) and checks it against this
+ * upkeep and this system. Sets *min_free. Messages go to notes. */
+int preflight_requirements(const char *buf, size_t len, long long *min_free,
+			   struct strvec *notes, struct up_error *err);
+
+/* -1, 0, 1 as version a is lower, equal, higher than b under the
+ * target's scheme; 2 when either does not parse. */
+int preflight_compare_versions(const struct target_cfg *t, const char *a, const char *b);
+
+/* Free bytes for an unprivileged user on the file system of path. */
+int preflight_free_space(const char *path, long long *bytes, struct up_error *err);
+
+#endif
