@@ -687,8 +687,11 @@ static void test_lock_stamp_and_release(void **state)
 	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
 	assert_int_equal(flock(fd, LOCK_UN), 0);
 
-	/* The commit checkpointed: the database file alone holds the row. */
+	/* Closing checkpoints (under the lock): the database file alone then
+	 * holds the row. */
 	CHECK_OK(store_target_set_installed(s, "wiki", "3.0", "v3.0", "c3", &ck_err));
+	close(fd);
+	store_close(&s);
 	char *copy = xasprintf("%s/copy.db", f->base);
 	char *data = slurp(f->db, &len);
 	spit(copy, data, len);
@@ -698,9 +701,6 @@ static void test_lock_stamp_and_release(void **state)
 	assert_int_equal(q_int(db, "SELECT count(*) FROM targets WHERE installed_version = '3.0'"), 1);
 	sqlite3_close(db);
 	free(copy);
-
-	close(fd);
-	store_close(&s);
 }
 
 /* A child holds state.lock the way any upkeep process does: flock, then
