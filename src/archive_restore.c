@@ -53,6 +53,7 @@ struct restore {
 	struct up_error err;    /* the first worker error */
 	pthread_t *threads;
 	int n_threads;
+	long long next_progress_ms, total_files, total_bytes;
 };
 
 /* An error about path (shown escaped). */
@@ -147,6 +148,13 @@ static int restore_file(struct restore *r, struct chunk_reader *reader, int dfd,
 	pthread_mutex_lock(&r->lock);
 	r->res->files++;
 	r->res->bytes += (long long)e->size;
+	if (r->o->progress) {
+		long long now = util_monotonic_ms();
+		if (now >= r->next_progress_ms) {
+			r->next_progress_ms = now + 200;
+			r->o->progress(r->o->progress_ctx, r->res, r->total_files, r->total_bytes);
+		}
+	}
 	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
@@ -436,7 +444,9 @@ int archive_restore(struct archive_index *idx, const struct restore_opts *o,
 	struct snapshot_info snap;
 	if (archive_snapshot_get(idx, o->snapshot, &snap, err) < 0)
 		return -1;
-	struct restore r = { .idx = idx, .o = o, .res = res, .as_root = geteuid() == 0 };
+	struct restore r = { .idx = idx, .o = o, .res = res, .as_root = geteuid() == 0,
+			     .total_files = o->n_paths ? 0 : snap.files,
+			     .total_bytes = o->n_paths ? 0 : snap.bytes };
 	int dfd = open_dest(&r, err);
 	if (dfd < 0) {
 		snapshot_info_clear(&snap);

@@ -17,12 +17,20 @@
 #include "archive_index.h"
 #include "error.h"
 
+struct restore_result;
+
 struct restore_opts {
 	int64_t snapshot;
 	const char *dest;
 	const char *const *paths;  /* NULL/0: the whole tree */
 	size_t n_paths;
 	bool force;                /* DIR may exist and hold files; they are replaced */
+	/* Called at most every 200 ms (from a worker thread, one at a time)
+	 * with the figures so far and the totals (0 when not known: a restore
+	 * of some paths only). */
+	void (*progress)(void *ctx, const struct restore_result *r, long long total_files,
+			 long long total_bytes);
+	void *progress_ctx;
 };
 
 struct restore_result {

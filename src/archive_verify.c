@@ -25,7 +25,19 @@ struct verify {
 	const struct verify_opts *o;
 	struct verify_result *res;
 	struct chunk_set *bad;      /* chunk and listing ids found damaged */
+	long long next_progress_ms;
 };
+
+static void report_progress(struct verify *v)
+{
+	if (!v->o->progress)
+		return;
+	long long now = util_monotonic_ms();
+	if (now < v->next_progress_ms)
+		return;
+	v->next_progress_ms = now + 200;
+	v->o->progress(v->o->progress_ctx, v->res);
+}
 
 void verify_result_clear(struct verify_result *r)
 {
@@ -70,6 +82,7 @@ static void mark_bad(struct verify *v, int64_t pack, long long block)
 /* Re-reads each record of the pack that the index points into. */
 static void read_pack_data(struct verify *v, int64_t pack, int fd, const char *path)
 {
+	long long base = v->res->bytes;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(archive_index_db(v->idx),
 			       "SELECT block FROM chunks WHERE pack = ?1 UNION"
@@ -81,6 +94,8 @@ static void read_pack_data(struct verify *v, int64_t pack, int fd, const char *p
 		struct pack_record rec;
 		struct up_error err = UP_ERROR_INIT;
 		v->res->blocks_read++;
+		v->res->bytes = base + block;
+		report_progress(v);
 		if (pack_read_record(fd, path, (uint64_t)block, &rec, &err) < 0) {
 			problem(v, 0, NULL, xstrdup(err.msg));
 			mark_bad(v, pack, block);
@@ -148,6 +163,13 @@ static void read_snapshot_records(struct verify *v, int64_t pack, int fd, const 
 static int check_packs(struct verify *v, struct up_error *err)
 {
 	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(archive_index_db(v->idx), "SELECT count(*), total(size) FROM packs", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		v->res->total_packs = sqlite3_column_int64(st, 0);
+		v->res->total_bytes = (long long)sqlite3_column_double(st, 1);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
 	int rc = sqlite3_prepare_v2(archive_index_db(v->idx), "SELECT id, name, size FROM packs ORDER BY id",
 				    -1, &st, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -156,6 +178,7 @@ static int check_packs(struct verify *v, struct up_error *err)
 		char *path = xasprintf("%s/%s", archive_index_pack_dir(v->idx),
 				       (const char *)sqlite3_column_text(st, 1));
 		long long size = sqlite3_column_int64(st, 2);
+		long long bytes_before = v->res->bytes;
 		struct up_error perr = UP_ERROR_INIT;
 		struct stat sb;
 		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -178,6 +201,8 @@ static int check_packs(struct verify *v, struct up_error *err)
 		if (fd >= 0)
 			close(fd);
 		free(path);
+		v->res->bytes = bytes_before + size;
+		report_progress(v);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : archive_index_fail(v->idx, rc, "reading packs", err);

@@ -12,9 +12,14 @@
 #include "archive_index.h"
 #include "error.h"
 
+struct verify_result;
+
 struct verify_opts {
 	int64_t snapshot;   /* 0 = every snapshot */
 	bool read_data;
+	/* Called at most every 200 ms with the figures so far. */
+	void (*progress)(void *ctx, const struct verify_result *r);
+	void *progress_ctx;
 };
 
 struct verify_problem {
@@ -26,6 +31,8 @@ struct verify_problem {
 
 struct verify_result {
 	long long snapshots, packs, blocks_read, chunks_checked;
+	/* archive files: how many and how many bytes in all; bytes checked */
+	long long total_packs, total_bytes, bytes;
 	struct verify_problem *problems;
 	size_t n_problems;
 };

@@ -144,6 +144,10 @@ static void print_backup(const struct backup_opts *bo, const struct backup_resul
 		add_int(j, "files_read", r->files_read);
 		add_int(j, "duration_ms", r->duration_ms);
 		add_int(j, "garbage_removed", r->garbage_removed);
+		/* Skipped or changed files do not fail the job: they make it
+		 * "completed with warnings" (upkeep(1), backup). */
+		json_object_object_add(j, "status", json_object_new_string(
+			r->warnings.n ? "completed with warnings" : "completed"));
 		json_object *w = json_object_new_array();
 		for (size_t i = 0; i < r->warnings.n; i++)
 			json_object_array_add(w, json_object_new_string(r->warnings.items[i]));
@@ -174,6 +178,26 @@ static void backup_progress(void *ctx, const struct backup_result *r)
 		human_size(r->bytes, a, sizeof(a)), r->files_read,
 		human_size(secs > 0 ? (long long)((double)r->bytes / secs) : 0, b, sizeof(b)));
 	p->shown = true;
+}
+
+/* "12 MiB of 80 MiB, 5.0 MiB/s, ETA 0:14"; no ETA in the first second or
+ * without a total. */
+static void progress_bytes(long long done, long long total, long long t0, char *buf, size_t len)
+{
+	double secs = (double)(util_monotonic_ms() - t0) / 1000;
+	double rate = secs > 0 ? (double)done / secs : 0;
+	char a[32], b[32], c[32];
+	human_size(done, a, sizeof(a));
+	human_size((long long)rate, c, sizeof(c));
+	if (total > 0 && done <= total && rate > 0 && secs >= 1) {
+		long long eta = (long long)((double)(total - done) / rate + 0.5);
+		snprintf(buf, len, _("%s of %s, %s/s, ETA %lld:%02lld"), a, human_size(total, b, sizeof(b)), c,
+			 eta / 60, eta % 60);
+	} else if (total > 0) {
+		snprintf(buf, len, _("%s of %s, %s/s"), a, human_size(total, b, sizeof(b)), c);
+	} else {
+		snprintf(buf, len, _("%s, %s/s"), a, c);
+	}
 }
 
 int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
@@ -301,6 +325,21 @@ static int check_owner(struct session *s, int64_t id, const char *target)
 	return rc;
 }
 
+/* On a terminal: files and bytes so far (of the totals), rate, ETA. */
+static void restore_progress(void *ctx, const struct restore_result *r, long long total_files,
+			     long long total_bytes)
+{
+	struct progress *p = ctx;
+	char bytes[128];
+	progress_bytes(r->bytes, total_bytes, p->t0, bytes, sizeof(bytes));
+	if (total_files > 0)
+		fprintf(stderr, _("\r\033[Krestore %s: %lld of %lld files, %s"), p->target, r->files,
+			total_files, bytes);
+	else
+		fprintf(stderr, _("\r\033[Krestore %s: %lld files, %s"), p->target, r->files, bytes);
+	p->shown = true;
+}
+
 int batch_cmd_restore(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	int64_t id;
@@ -317,11 +356,18 @@ int batch_cmd_restore(const struct config *cfg, int argc, char **argv, const str
 	struct restore_result r;
 	struct restore_opts ro = { .snapshot = id, .dest = o->to, .force = o->force,
 				   .paths = (const char *const *)argv + 3, .n_paths = (size_t)argc - 3 };
+	struct progress prog = { t->name, util_monotonic_ms(), false };
+	if (!o->quiet && isatty(STDERR_FILENO)) {
+		ro.progress = restore_progress;
+		ro.progress_ctx = &prog;
+	}
 	int rc = session_open(&s, cfg, "restore", t->name);
 	if (rc == 0)
 		rc = check_owner(&s, id, t->name);
 	if (rc == 0)
 		rc = archive_restore(s.idx, &ro, &r, &s.err);
+	if (prog.shown)
+		fputs("\r\033[K", stderr);
 	int code = rc < 0 ? fail(&s, "restore") : EXIT_OK;
 	if (rc == 0 && o->json) {
 		json_object *j = json_object_new_object();
@@ -384,6 +430,16 @@ static void print_verify(const struct verify_result *r, const struct batch_optio
 		       r->n_problems ? _("DAMAGED") : _("ok"));
 }
 
+/* On a terminal: archive files and bytes checked (of the totals), rate, ETA. */
+static void verify_progress(void *ctx, const struct verify_result *r)
+{
+	struct progress *p = ctx;
+	char bytes[128];
+	progress_bytes(r->bytes, r->total_bytes, p->t0, bytes, sizeof(bytes));
+	fprintf(stderr, _("\r\033[Kverify: %lld of %lld archive files, %s"), r->packs, r->total_packs, bytes);
+	p->shown = true;
+}
+
 int batch_cmd_verify(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	struct verify_opts vo = { .read_data = o->read_data };
@@ -395,9 +451,16 @@ int batch_cmd_verify(const struct config *cfg, int argc, char **argv, const stru
 		return bad_snapshot_id(argv[1]);
 	struct session s;
 	struct verify_result r = { 0 };
+	struct progress prog = { "", util_monotonic_ms(), false };
+	if (!o->quiet && isatty(STDERR_FILENO)) {
+		vo.progress = verify_progress;
+		vo.progress_ctx = &prog;
+	}
 	int rc = session_open(&s, cfg, "verify", NULL);
 	if (rc == 0)
 		rc = archive_verify(s.idx, &vo, &r, &s.err);
+	if (prog.shown)
+		fputs("\r\033[K", stderr);
 	int code = rc < 0 ? fail(&s, "verify") : r.n_problems ? EXIT_FAILED : EXIT_OK;
 	if (rc == 0) {
 		print_verify(&r, o);
