@@ -188,7 +188,10 @@ rm -f "$T/unhealthy-1.1.0" "$T/unhealthy-1.2.0"
 rm -rf "$A"/.upkeep-stage-app-*
 
 # ---------------------------------------------------------------- health timeout
-printf '#!/bin/sh\nexec sleep 60\n' > "$T/hang.sh"; chmod 755 "$T/hang.sh"
+# A duration unique to this run, so that the check below cannot see
+# another test's sleeper (the suite runs tests in parallel).
+HANG_SLEEP=60.$$
+printf '#!/bin/sh\nexec sleep %s\n' "$HANG_SLEEP" > "$T/hang.sh"; chmod 755 "$T/hang.sh"
 config_target "$CFG" hang "$URL" "$A/hang" stable semver \
 	"health: { command: \"$T/hang.sh\", timeout: 1s, retries: 0 }"
 start=$(date +%s)
@@ -196,7 +199,7 @@ up --config "$CFG" --batch install hang 1.0.0 --json
 rc_is 6 "hanging health command: rolled back"
 like "$(jq_target hang .error)" 'timed out' "hanging health command: the timeout is the reason"
 ok "hanging health command: stopped within seconds" test $(( $(date +%s) - start )) -lt 15
-ok "hanging health command: no sleeper left behind" sh -c "! pgrep -f '^sleep 60$' -u $(id -u) > /dev/null"
+ok "hanging health command: no sleeper left behind" sh -c "! pgrep -f '^sleep $HANG_SLEEP\$' -u $(id -u) > /dev/null"
 
 # ---------------------------------------------------------------- releases layout
 config_target "$CFG" rel "$URL" "$A/rel" stable semver "layout: releases
