@@ -5,7 +5,9 @@
  * preserve → swap → post_install hook → health → finish; a failure from
  * the pre_install hook on swaps back, runs the hooks again and checks the
  * old release's health ("rolled back"). When the old release is unhealthy
- * too, both trees are kept and the result says what to do.
+ * too, both trees are kept and the result says what to do. The part from
+ * the pre_install hook to the health check (and the rollback) is the
+ * guarded switch of switchover.h, shared with restore.
  *
  * The per-target lock is an flock on STATE_DIR/locks/TARGET.lock
  * (lockfile.h), which lives and dies with the process; while held, the file

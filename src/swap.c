@@ -63,10 +63,29 @@ int swap_exchange_dirs(const char *live, const char *staging, struct up_error *e
 	return fsync_parent(live, err);
 }
 
+int swap_exchange_paths(const char *live, const char *staging, struct up_error *err)
+{
+	if (renameat2(AT_FDCWD, staging, AT_FDCWD, live, RENAME_EXCHANGE) < 0) {
+		int e = errno;
+		if (e == EINVAL || e == ENOSYS)
+			return err_set(err, UP_ERR_IO,
+				       "cannot swap %s and %s atomically: the file system does not support "
+				       "renameat2(RENAME_EXCHANGE)",
+				       live, staging);
+		return err_set(err, UP_ERR_IO, "swapping %s and %s: %s", live, staging, strerror(e));
+	}
+	return fsync_parent(live, err);
+}
+
 int swap_install_first(const char *staging, const char *live, struct up_error *err)
 {
 	if (must_be_dir(staging, err) < 0)
 		return -1;
+	return swap_place_path(staging, live, err);
+}
+
+int swap_place_path(const char *staging, const char *live, struct up_error *err)
+{
 	if (renameat2(AT_FDCWD, staging, AT_FDCWD, live, RENAME_NOREPLACE) < 0) {
 		int e = errno;
 		if (e == EEXIST)

@@ -22,8 +22,15 @@
  * give messages that say so. */
 int swap_exchange_dirs(const char *live, const char *staging, struct up_error *err);
 
+/* Exchanges two entries of any type (files, directories, links) in one
+ * directory: restoring one path of a tree. */
+int swap_exchange_paths(const char *live, const char *staging, struct up_error *err);
+
 /* Renames staging to live, which must not exist. */
 int swap_install_first(const char *staging, const char *live, struct up_error *err);
+
+/* The same for an entry of any type. */
+int swap_place_path(const char *staging, const char *live, struct up_error *err);
 
 /* Points the symlink `link` at `target` (relative, e.g. "releases/1.2.0"),
  * replacing it atomically. */

@@ -1,0 +1,294 @@
+/* switchover.c - the guarded switch: hooks, swap, health, rollback. */
+#include "config.h"
+
+#include "switchover.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "health.h"
+#include "hooks.h"
+#include "lockfile.h"
+#include "stage.h"
+#include "swap.h"
+
+/* Hooks have no timeout of their own in the configuration: five minutes. */
+#define SWITCHOVER_HOOK_TIMEOUT_MS (5 * 60 * 1000LL)
+
+void switchover_clear(struct switchover *sw)
+{
+	free(sw->live);
+	free(sw->staging);
+	free(sw->releases);
+	free(sw->old_link);
+	free(sw->new_link);
+	err_clear(&sw->err);
+	sw->live = sw->staging = sw->releases = sw->old_link = sw->new_link = NULL;
+}
+
+const char *switchover_base_name(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+	return s ? s + 1 : p;
+}
+
+void switchover_journal(struct switchover *sw, const char *level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	struct up_error e = UP_ERROR_INIT;
+	if (sw->job)
+		store_job_event(sw->s, sw->job, level, text, &e);
+	err_clear(&e);
+	strvec_push_owned(&sw->r->log, text);
+}
+
+static void lock_note(struct switchover *sw, const char *step)
+{
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	char *note = xasprintf("%s job %lld, step %s, host %s", sw->kind ? sw->kind : "install",
+			       (long long)sw->job, step ? step : "-", host);
+	lockfile_note(sw->lock_fd, note);
+	free(note);
+}
+
+int switchover_step(struct switchover *sw, const char *name, switchover_step_fn fn, void *ctx)
+{
+	int64_t id;
+	lock_note(sw, name);
+	if (store_job_step_begin(sw->s, sw->job, name, &id, &sw->err) < 0)
+		return err_prefix(&sw->err, "journal");
+	int rc = fn(sw, ctx);
+	struct up_error e = UP_ERROR_INIT;
+	store_job_step_end(sw->s, id, rc == 0, rc == 0 ? NULL : sw->err.msg, &e);
+	err_clear(&e);
+	return rc;
+}
+
+void switchover_remove_quietly(struct switchover *sw, const char *dir, const char *what)
+{
+	struct up_error e = UP_ERROR_INIT;
+	if (stage_remove_tree(dir, &e) < 0)
+		switchover_journal(sw, "warning", "%s: %s", what, e.msg);
+	err_clear(&e);
+}
+
+/* ---- hooks and health ---- */
+
+static struct hook_env job_env(const struct switchover *sw, const char *phase, bool back)
+{
+	return (struct hook_env){ .target = sw->t->name, .path = sw->t->path, .phase = phase,
+				  .from = back ? sw->to : sw->from, .to = back ? sw->from : sw->to };
+}
+
+static int run_hook(struct switchover *sw, const char *cmd, const char *phase, bool back)
+{
+	if (!cmd)
+		return 0;
+	struct hook_env env = job_env(sw, phase, back);
+	struct hook_result hr;
+	int rc = hooks_run_command(cmd, &env, SWITCHOVER_HOOK_TIMEOUT_MS, &hr, &sw->err);
+	if (rc < 0 && hr.output && hr.output[0]) {
+		free(sw->r->evidence);
+		sw->r->evidence = xstrdup(hr.output);
+	}
+	switchover_journal(sw, rc < 0 ? "error" : "info", "%s: %s", phase,
+			   rc < 0 ? sw->err.msg : "ok");
+	hook_result_clear(&hr);
+	return rc;
+}
+
+static int do_health(struct switchover *sw, bool back)
+{
+	struct hook_env env = job_env(sw, back ? "rollback:health" : "health", back);
+	struct health_result hr;
+	int rc = health_check(&sw->t->health, &env, &hr, &sw->err);
+	if (rc < 0) {
+		free(sw->r->evidence);
+		sw->r->evidence = xstrdup(hr.evidence ? hr.evidence : "");
+	}
+	switchover_journal(sw, rc < 0 ? "error" : "info", "%s: %s", env.phase,
+			   rc < 0 ? sw->err.msg : hr.checked ? "healthy" : "no health check configured");
+	health_result_clear(&hr);
+	return rc;
+}
+
+/* ---- preserve and swap ---- */
+
+static int do_preserve(struct switchover *sw, void *ctx)
+{
+	(void)ctx;
+	if (!sw->carry_preserved || !sw->t->n_preserve || !sw->live_existed)
+		return 0;
+	if (stage_carry_preserved(sw->live, sw->staging, sw->t->preserve, sw->t->n_preserve,
+				  &sw->err) < 0)
+		return -1;
+	switchover_journal(sw, "info", "preserve: %zu path%s copied from the live tree",
+			   sw->t->n_preserve, sw->t->n_preserve == 1 ? "" : "s");
+	return 0;
+}
+
+static int do_swap(struct switchover *sw, void *ctx)
+{
+	(void)ctx;
+	int rc;
+	if (sw->mode == SWITCH_RELEASES)
+		rc = swap_link_switch(sw->live, sw->new_link, &sw->err);
+	else if (sw->mode == SWITCH_PATH && sw->live_existed)
+		rc = swap_exchange_paths(sw->live, sw->staging, &sw->err);
+	else if (sw->mode == SWITCH_PATH)
+		rc = swap_place_path(sw->staging, sw->live, &sw->err);
+	else if (sw->live_existed)
+		rc = swap_exchange_dirs(sw->live, sw->staging, &sw->err);
+	else
+		rc = swap_install_first(sw->staging, sw->live, &sw->err);
+	if (rc == 0) {
+		sw->swapped = true;
+		switchover_journal(sw, "info", "swap: %s is now %s", sw->live, sw->to);
+	}
+	return rc;
+}
+
+/* Undoes do_swap(). */
+static int swap_back(struct switchover *sw)
+{
+	int rc;
+	if (sw->mode == SWITCH_RELEASES) {
+		if (sw->old_link)
+			rc = swap_link_switch(sw->live, sw->old_link, &sw->err);
+		else if ((rc = unlink(sw->live)) < 0)
+			rc = err_set(&sw->err, UP_ERR_IO, "%s: %s", sw->live, strerror(errno));
+	} else if (sw->mode == SWITCH_PATH && sw->live_existed) {
+		rc = swap_exchange_paths(sw->live, sw->staging, &sw->err);
+	} else if (sw->mode == SWITCH_PATH) {
+		rc = swap_place_path(sw->live, sw->staging, &sw->err);
+	} else if (sw->live_existed) {
+		rc = swap_exchange_dirs(sw->live, sw->staging, &sw->err);
+	} else {
+		rc = swap_install_first(sw->live, sw->staging, &sw->err);
+	}
+	if (rc == 0)
+		sw->swapped = false;
+	return rc;
+}
+
+static int step_pre_install(struct switchover *sw, void *ctx)
+{
+	(void)ctx;
+	return run_hook(sw, sw->t->hooks.pre_install, "pre_install", false);
+}
+
+static int step_post_install(struct switchover *sw, void *ctx)
+{
+	(void)ctx;
+	return run_hook(sw, sw->t->hooks.post_install, "post_install", false);
+}
+
+static int step_health(struct switchover *sw, void *ctx)
+{
+	(void)ctx;
+	return do_health(sw, false);
+}
+
+/* ---- rollback ---- */
+
+static void broken_advice(struct switchover *sw, const char *why)
+{
+	free(sw->r->advice);
+	const char *old = sw->from ? sw->from : "nothing";
+	sw->r->advice = xasprintf(
+		"%s. Both trees are kept: %s holds %s (%s) and %s holds %s. "
+		"Check the application by hand, fix it, and run the hooks or switch the trees "
+		"yourself; `upkeep --batch snapshots %s` lists the %s snapshot.",
+		why, sw->live, sw->swapped ? "the NEW release" : "the OLD release",
+		sw->swapped ? sw->to : old, sw->staging, sw->swapped ? old : sw->to, sw->t->name,
+		sw->snapshot_reason ? sw->snapshot_reason : "pre-update");
+}
+
+/* Whether the staged tree may go once the switch is undone: in the releases
+ * layout it may be the release the link pointed at before. */
+static bool staging_is_spare(const struct switchover *sw)
+{
+	return sw->mode != SWITCH_RELEASES || !sw->old_link ||
+	       strcmp(switchover_base_name(sw->old_link), switchover_base_name(sw->new_link)) != 0;
+}
+
+/* Swaps back, runs the hooks again, checks the old tree's health. */
+static void rollback(struct switchover *sw, const char *failed)
+{
+	struct install_result *r = sw->r;
+	r->failed_step = xstrdup(failed);
+	char *cause = xstrdup(sw->err.msg ? sw->err.msg : "failed");
+	char *evidence = r->evidence ? xstrdup(r->evidence) : NULL;
+	int64_t id = 0;
+	struct up_error jerr = UP_ERROR_INIT;
+	store_job_step_begin(sw->s, sw->job, "rollback", &id, &jerr); /* best effort: roll back anyway */
+	err_clear(&jerr);
+	lock_note(sw, "rollback");
+	switchover_journal(sw, "error", "%s failed: %s; rolling back", failed, cause);
+	bool ok = true;
+	if (sw->swapped) {
+		run_hook(sw, sw->t->hooks.pre_install, "rollback:pre_install", true);
+		if (swap_back(sw) < 0) {
+			ok = false;
+			switchover_journal(sw, "error", "rollback: swapping back failed: %s", sw->err.msg);
+			broken_advice(sw, "Swapping back to the old release failed");
+		} else {
+			switchover_journal(sw, "info", "rollback: %s is the old release again", sw->live);
+		}
+	}
+	if (ok && run_hook(sw, sw->t->hooks.post_install, "rollback:post_install", true) < 0) {
+		ok = false;
+		broken_advice(sw, "The post_install hook failed for the old release");
+	}
+	if (ok && sw->live_existed && do_health(sw, true) < 0) {
+		ok = false;
+		broken_advice(sw, "The old release is unhealthy too");
+	}
+	if (ok && !sw->swapped && staging_is_spare(sw))
+		switchover_remove_quietly(sw, sw->staging, "removing the new tree");
+	r->outcome = ok ? INSTALL_ROLLED_BACK : INSTALL_BROKEN;
+	free(r->evidence);
+	r->evidence = evidence;
+	if (ok)
+		err_set(&sw->err, UP_ERR_MISMATCH, "%s: %s failed at %s (%s); rolled back to %s",
+			sw->t->name, sw->action, failed, cause,
+			sw->from ? sw->from : "nothing installed");
+	else
+		err_set(&sw->err, UP_ERR_MISMATCH,
+			"%s: %s failed at %s (%s) AND THE ROLLBACK FAILED: %s", sw->t->name,
+			sw->action, failed, cause, r->advice);
+	struct up_error e = UP_ERROR_INIT;
+	if (id)
+		store_job_step_end(sw->s, id, ok, ok ? NULL : sw->err.msg, &e);
+	err_clear(&e);
+	free(cause);
+}
+
+int switchover_run(struct switchover *sw)
+{
+	static const struct {
+		const char *name;
+		switchover_step_fn fn;
+	} steps[] = {
+		{ "pre_install", step_pre_install },
+		{ "preserve", do_preserve },
+		{ "swap", do_swap },
+		{ "post_install", step_post_install },
+		{ "health", step_health },
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		if (switchover_step(sw, steps[i].name, steps[i].fn, NULL) == 0)
+			continue;
+		rollback(sw, steps[i].name);
+		return -1;
+	}
+	return 0;
+}

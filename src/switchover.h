@@ -1,0 +1,81 @@
+/* switchover.h - the guarded switch shared by install and restore.
+ *
+ * Once a new tree is staged beside the live one, install and restore do
+ * the same thing: pre_install hook → preserve → swap → post_install hook →
+ * health; a failure from the pre_install hook on swaps back, runs the hooks
+ * again and checks the old tree's health ("rolled back"). When the old tree
+ * is unhealthy too, both trees are kept and the result says what to do.
+ * Every step is recorded in the job's journal before it runs.
+ *
+ * The caller owns the job (lock, state database, job row) and fills the
+ * first block of struct switchover; the steps before the switch (snapshot,
+ * stage) and after it (finish) are the caller's, run through
+ * switchover_step() so that they are journaled the same way.
+ */
+#ifndef UPKEEP_SWITCHOVER_H
+#define UPKEEP_SWITCHOVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "error.h"
+#include "install.h"
+#include "store.h"
+
+/* What the swap exchanges. */
+enum switchover_mode {
+	SWITCH_PLAIN,     /* live directory ↔ staging directory beside it */
+	SWITCH_RELEASES,  /* the `path` symlink: releases/OLD → releases/NEW */
+	SWITCH_PATH       /* one file or directory inside the tree ↔ its staged copy */
+};
+
+struct switchover {
+	/* Set by the caller. */
+	const struct target_cfg *t;
+	struct store *s;
+	int64_t job;
+	int lock_fd;
+	const char *kind;         /* "install", "restore": the lock note's job kind */
+	const char *action;       /* "installing 2.0.0": messages say "T: ACTION failed at..." */
+	const char *from, *to;    /* versions for the hooks (NULL = unknown) */
+	const char *snapshot_reason; /* "pre-update": named in the advice when broken */
+	enum switchover_mode mode;
+	char *live;               /* the path swapped (t->path, or a path inside it); owned */
+	char *staging;            /* plain/path: beside live; releases: releases/NAME; owned */
+	char *releases;           /* releases layout: the releases directory; owned */
+	char *old_link;           /* releases layout: the previous link target, or NULL; owned */
+	char *new_link;           /* releases layout: the new link target ("releases/NAME"); owned */
+	bool live_existed;        /* live existed before the switch */
+	bool carry_preserved;     /* copy the preserve: paths from live into staging */
+	struct install_result *r;
+	/* Kept by the module. */
+	bool swapped;
+	struct up_error err;
+};
+
+/* Frees the owned strings (not r, not the store). */
+void switchover_clear(struct switchover *sw);
+
+/* Appends a line to the job's journal and to r->log. */
+void switchover_journal(struct switchover *sw, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+typedef int (*switchover_step_fn)(struct switchover *sw, void *ctx);
+
+/* Records step NAME in the journal (and the lock's note), runs fn, records
+ * its end. A journal that cannot be written stops the job before fn runs. */
+int switchover_step(struct switchover *sw, const char *name, switchover_step_fn fn, void *ctx);
+
+/* pre_install → preserve → swap → post_install → health, each a journaled
+ * step; on a failure rolls back and sets r->outcome (INSTALL_ROLLED_BACK
+ * or INSTALL_BROKEN), r->failed_step, r->evidence and sw->err. */
+int switchover_run(struct switchover *sw);
+
+/* Removes a tree, journaling a failure as a warning. */
+void switchover_remove_quietly(struct switchover *sw, const char *dir, const char *what);
+
+/* The last component of a path (NULL for NULL). */
+const char *switchover_base_name(const char *p);
+
+#endif
