@@ -19,6 +19,7 @@
 #include "archive_snap.h"
 #include "archive_tree.h"
 #include "chunker.h"
+#include "crashpoint.h"
 #include "escape.h"
 #include "i18n.h"
 #include "pack.h"
@@ -207,6 +208,7 @@ static bool backup_file(struct backup *b, int dfd, const char *rel, const char *
 	close(fd);
 	e->size = (uint64_t)got;
 	b->res->files_read++;
+	crashpoint("backup.after-file");
 	return true;
 }
 
@@ -551,14 +553,6 @@ static int write_snapshot_record(struct backup *b, const struct bdir *root, stru
 	return rc;
 }
 
-/* Test builds and crash tests: UPKEEP_CRASH_AT=NAME dies here. */
-static void crash_point(const char *name)
-{
-	const char *at = getenv("UPKEEP_CRASH_AT");
-	if (at && strcmp(at, name) == 0)
-		_exit(137);
-}
-
 static int load_known(struct archive_index *idx, struct chunk_set *set, struct up_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -613,7 +607,7 @@ static int backup_data(struct backup *b, struct bdir *root, struct chunk_loc **l
 		rc = tree_finish(b, root, err);
 	if (rc == 0)
 		rc = write_snapshot_record(b, root, err);
-	crash_point("backup-before-fsync");
+	crashpoint("backup.before-fsync");
 	uint64_t size = 0;
 	if (rc == 0)
 		rc = pack_writer_finish(b->w, &size, err);
@@ -646,7 +640,7 @@ int archive_backup(struct archive_index *idx, const struct backup_opts *o,
 	struct chunk_loc *locs = NULL;
 	size_t n_locs = 0;
 	int rc = backup_data(&b, root, &locs, &n_locs, err);
-	crash_point("backup-before-commit");
+	crashpoint("backup.before-commit");
 	if (rc == 0 && (rc = archive_index_write_begin(idx, err)) == 0) {
 		res->duration_ms = util_monotonic_ms() - t0;
 		int src = commit_rows(&b, root, name, (uint64_t)res->new_bytes, locs, n_locs);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "hash.h"
 #include "i18n.h"
 
@@ -273,9 +274,12 @@ int archive_prune(struct archive_index *idx, const int64_t *ids, size_t n, bool 
 		src = archive_index_fail(idx, sql, "deleting snapshots", err);
 	if (src == 0 && dry_run)
 		src = archive_repack(idx, true, &res->repack, err); /* sees the deletions */
+	if (src == 0 && !dry_run)
+		crashpoint("prune.before-commit");
 	if (src < 0 || dry_run) {
 		archive_index_write_rollback(idx);
 	} else if (archive_index_write_commit(idx, err) == 0) {
+		crashpoint("prune.before-unlink");
 		unlink_packs(idx, &dead);
 		src = archive_repack(idx, false, &res->repack, err);
 	} else {

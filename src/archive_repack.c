@@ -13,6 +13,7 @@
 
 #include "archive_read.h"
 #include "archive_pool.h"
+#include "crashpoint.h"
 #include "i18n.h"
 #include "pack.h"
 
@@ -234,14 +235,6 @@ static int commit_moves(struct repack *r, const char *new_name, uint64_t size, s
 	return archive_index_write_commit(r->idx, err);
 }
 
-/* Test builds and crash tests: UPKEEP_CRASH_AT=NAME dies here. */
-static void crash_point(const char *name)
-{
-	const char *at = getenv("UPKEEP_CRASH_AT");
-	if (at && strcmp(at, name) == 0)
-		_exit(137);
-}
-
 static int repack_one(struct repack *r, uint64_t *new_size, struct up_error *err)
 {
 	char *new_name = archive_index_new_pack_name();
@@ -255,11 +248,12 @@ static int repack_one(struct repack *r, uint64_t *new_size, struct up_error *err
 		rc = copy_records(r, PACK_SNAPSHOT, err);
 	if (rc == 0)
 		rc = pack_writer_finish(r->w, new_size, err);
-	crash_point("repack-before-commit");
+	crashpoint("repack.before-commit");
 	if (rc == 0)
 		rc = commit_moves(r, new_name, *new_size, err);
 	pack_writer_free(&r->w, rc < 0);
 	if (rc == 0) {
+		crashpoint("repack.before-unlink");
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0) {
 			unlinkat(dfd, r->name, 0); /* if this fails, it is garbage for the next run */

@@ -12,6 +12,7 @@
 #include "batch.h"
 #include "conf.h"
 #include "console.h"
+#include "crashpoint.h"
 #include "demo.h"
 #include "i18n.h"
 #include "paths.h"
@@ -67,6 +68,7 @@ static void usage(FILE *out)
 		"      --force-drift        install: overwrite files changed locally\n"
 		"      --ascii              draw the console with ASCII characters only\n"
 		"      --no-color           no colours (also when NO_COLOR is set)\n"
+		"      --list-crash-points  the points UPKEEP_CRASH_AT and UPKEEP_PAUSE_AT name (tests)\n"
 		"  -h, --help               show this help\n"
 		"  -V, --version            show the version\n"
 		"\n"
@@ -83,9 +85,16 @@ static void usage(FILE *out)
 		"  100  check: updates are available\n"), out);
 }
 
+/* One point a line: its name, a tab, what the process has done there. */
+static void list_crash_points(void)
+{
+	for (size_t i = 0; i < crashpoint_count(); i++)
+		printf("%s\t%s\n", crashpoint_name(i), crashpoint_what(i));
+}
+
 enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO, OPT_NOTE, OPT_TO,
        OPT_FORCE, OPT_READ_DATA, OPT_ALL, OPT_ALLOW_DOWNGRADE, OPT_FORCE_DRIFT,
-       OPT_DRY_RUN, OPT_YES, OPT_CURRENT, OPT_OUTPUT, OPT_REBUILD_INDEX };
+       OPT_DRY_RUN, OPT_YES, OPT_CURRENT, OPT_OUTPUT, OPT_REBUILD_INDEX, OPT_LIST_CRASH_POINTS };
 
 struct cli {
 	const char *config;
@@ -118,6 +127,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "current", no_argument, NULL, OPT_CURRENT },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "rebuild-index", no_argument, NULL, OPT_REBUILD_INDEX },
+		{ "list-crash-points", no_argument, NULL, OPT_LIST_CRASH_POINTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -145,6 +155,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_CURRENT: cli->batch_opts.current = true; break;
 		case OPT_OUTPUT: cli->batch_opts.output = optarg; break;
 		case OPT_REBUILD_INDEX: cli->batch_opts.rebuild_index = true; break;
+		case OPT_LIST_CRASH_POINTS: list_crash_points(); exit(EXIT_OK);
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("upkeep %s\n", PACKAGE_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return -1;

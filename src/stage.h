@@ -80,7 +80,9 @@ int stage_read_file(const char *repo_dir, const char *tree_id, const char *name,
 /* PARENT/.upkeep-stage-NAME-PID for a live path PARENT/BASE. */
 char *stage_dir_for(const char *live, const char *name);
 
-/* fsyncs a directory. */
+/* fsyncs a directory (its entries: renames, creations, removals).
+ * UPKEEP_TEST_SKIP_DIRSYNC=1 makes it do nothing, for the crash tests'
+ * mutation check only. */
 int stage_fsync_dir(const char *dir, struct up_error *err);
 
 #endif

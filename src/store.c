@@ -81,6 +81,18 @@ static const char *const store_migrations[] = {
 	" job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
 	" time INTEGER NOT NULL, level TEXT NOT NULL, text TEXT NOT NULL);"
 	"CREATE INDEX job_events_by_job ON job_events (job_id, id);",
+
+	/* 2 -> 3: the intent of a job that changes a target's tree, written
+	 * before each irreversible step, so that recovery can finish or undo
+	 * the job after a crash (intent.h). */
+	"CREATE TABLE intents (job_id INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL, target TEXT NOT NULL, mode TEXT NOT NULL, path TEXT NOT NULL,"
+	" staging TEXT NOT NULL, releases TEXT, old_link TEXT, new_link TEXT,"
+	" live_existed INTEGER NOT NULL, from_version TEXT, to_version TEXT, to_tag TEXT,"
+	" to_commit TEXT, record_version INTEGER NOT NULL, keep_releases INTEGER NOT NULL,"
+	" old_dev INTEGER NOT NULL DEFAULT 0, old_ino INTEGER NOT NULL DEFAULT 0,"
+	" new_dev INTEGER NOT NULL DEFAULT 0, new_ino INTEGER NOT NULL DEFAULT 0,"
+	" phase TEXT NOT NULL, preserved INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) == STORE_SCHEMA_VERSION,
@@ -243,20 +255,36 @@ static int store_run(struct store *s, struct up_error *err, const char *sql,
 }
 
 /* Runs one write statement in its own locked transaction; rows changed or -1. */
-static int store_write(struct store *s, struct up_error *err, const char *sql,
-		       const char *types, ...)
+static int store_writev(struct store *s, struct up_error *err, const char *sql,
+			const char *types, va_list ap)
 {
 	if (store_write_begin(s, err) < 0)
 		return -1;
-	va_list ap;
-	va_start(ap, types);
 	int changes = store_runv(s, err, sql, types, ap);
-	va_end(ap);
 	if (changes < 0) {
 		store_write_rollback(s);
 		return -1;
 	}
 	return store_write_commit(s, err) < 0 ? -1 : changes;
+}
+
+static int store_write(struct store *s, struct up_error *err, const char *sql,
+		       const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	int changes = store_writev(s, err, sql, types, ap);
+	va_end(ap);
+	return changes;
+}
+
+int store_exec(struct store *s, struct up_error *err, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	int changes = store_writev(s, err, sql, types, ap);
+	va_end(ap);
+	return changes;
 }
 
 static char *store_col_text(sqlite3_stmt *st, int col)
@@ -796,6 +824,7 @@ static const char *const job_state_names[] = {
 	[JOB_FAILED] = "failed",
 	[JOB_CANCELLED] = "cancelled",
 	[JOB_ROLLED_BACK] = "rolled back",
+	[JOB_RECOVERED] = "recovered",
 };
 
 const char *store_job_state_name(enum job_state st)

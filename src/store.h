@@ -17,8 +17,9 @@
 
 #include "error.h"
 
-/* Version 1: targets, releases. Version 2: jobs, job_steps, job_events. */
-#define STORE_SCHEMA_VERSION 2
+/* Version 1: targets, releases. Version 2: jobs, job_steps, job_events.
+ * Version 3: intents. */
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -44,6 +45,10 @@ void store_set_lock_note(struct store *s, const char *note);
 int store_write_begin(struct store *s, struct up_error *err);
 int store_write_commit(struct store *s, struct up_error *err);
 void store_write_rollback(struct store *s);
+/* One write statement in its own such transaction, with arguments bound by
+ * types: 's' const char * (NULL binds NULL), 'I' long long. Returns the
+ * rows changed or -1. */
+int store_exec(struct store *s, struct up_error *err, const char *sql, const char *types, ...);
 
 struct target_state {
 	char *name;
@@ -102,7 +107,10 @@ int store_releases_list(struct store *s, const char *target, struct release_seen
 			size_t *n, struct up_error *err);
 
 /* Jobs and their journal. */
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_OK, JOB_FAILED, JOB_CANCELLED, JOB_ROLLED_BACK };
+/* JOB_RECOVERED: the job's process died and recovery finished or undid
+ * the job (its events say which). */
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_OK, JOB_FAILED, JOB_CANCELLED, JOB_ROLLED_BACK,
+		 JOB_RECOVERED };
 const char *store_job_state_name(enum job_state st);
 /* The inverse of store_job_state_name(); false for an unknown name. */
 bool store_job_state_parse(const char *name, enum job_state *out);

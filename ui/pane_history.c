@@ -50,7 +50,7 @@ static enum theme_role state_role(enum job_state st)
 {
 	switch (st) {
 	case JOB_OK: return ROLE_OK;
-	case JOB_FAILED: case JOB_ROLLED_BACK: return ROLE_ERROR;
+	case JOB_FAILED: case JOB_ROLLED_BACK: case JOB_RECOVERED: return ROLE_ERROR;
 	case JOB_RUNNING: return ROLE_NORMAL;
 	default: return ROLE_DIM;
 	}

@@ -235,7 +235,7 @@ K=$T/trees/kill
 mkdir -p "$K"
 for i in 1 2 3 4 5 6; do head -c 8000000 /dev/urandom > "$K/f$i.bin"; done
 count_snaps() { sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM snapshots WHERE target = 'kill'"; }
-UPKEEP_CRASH_AT=backup-before-commit U backup kill
+UPKEEP_CRASH_AT=backup.before-commit U backup kill
 rc_is 137 "a backup dying after its pack is durable but before its rows commit"
 is "$(count_snaps)" 0 "leaves no snapshot"
 packs_on_disk=$(ls "$STATE/archive/packs" | wc -l)

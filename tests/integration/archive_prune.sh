@@ -85,7 +85,7 @@ is "$(sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM snapshots; SELECT 
 # A killed backup first leaves garbage that prune must clear without
 # touching what committed snapshots need (reliability row 19).
 head -c 100000 /dev/urandom > "$A/killed.bin"
-UPKEEP_CRASH_AT=backup-before-commit U backup app
+UPKEEP_CRASH_AT=backup.before-commit U backup app
 rm -f "$A/killed.bin"
 is "$(packs_on_disk)" "$((before_packs + 1))" "a killed backup leaves one unnamed archive file"
 U prune app --json
@@ -216,7 +216,7 @@ RP2=$(jq_out .snapshot)
 cp -a "$R" "$T/copies/rp2"
 OLDPACK=$(sqlite3 "$STATE/archive/index.db" "SELECT p.name FROM snapshots s JOIN packs p ON p.id = s.pack WHERE s.id = $RP1")
 du_before=$(du -sb "$STATE/archive/packs" | cut -f1)
-UPKEEP_CRASH_AT=repack-before-commit U forget "$RP1" --yes
+UPKEEP_CRASH_AT=repack.before-commit U forget "$RP1" --yes
 is "$RC" 137 "forget killed just before the rewrite commits"
 is "$(ids_of rp)" "$RP2" "the forgotten snapshot is gone (its deletion had committed)"
 ok "the old archive file is still there" test -f "$STATE/archive/packs/$OLDPACK"

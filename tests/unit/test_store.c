@@ -215,7 +215,7 @@ static void test_create_and_reopen(void **state)
 	assert_true(exists(f->db));
 	assert_true(exists(f->lock));
 	assert_int_equal(q_int(store_db(s), "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 2);
+	assert_int_equal(STORE_SCHEMA_VERSION, 3);
 	CHECK_OK(store_target_set_installed(s, "wiki", "1.0.0", "v1.0.0", "abc", &ck_err));
 	store_close(&s);
 	assert_null(s);
@@ -477,7 +477,7 @@ static void test_job_steps_events(void **state)
 	assert_int_equal(q_int(db, "SELECT count(*) FROM job_steps"), 0);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM job_events"), 0);
 
-	for (int st = JOB_QUEUED; st <= JOB_ROLLED_BACK; st++) {
+	for (int st = JOB_QUEUED; st <= JOB_RECOVERED; st++) {
 		enum job_state back;
 		assert_true(store_job_state_parse(store_job_state_name(st), &back));
 		assert_int_equal(back, st);
@@ -509,9 +509,9 @@ static void test_migration_from_v1(void **state)
 
 	struct store *s = open_ok(f->dir, 1000);
 	db = store_db(s);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-			       " AND name IN ('jobs', 'job_steps', 'job_events')"), 3);
+			       " AND name IN ('jobs', 'job_steps', 'job_events', 'intents')"), 4);
 	char *mode = q_text(db, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);

@@ -1,0 +1,145 @@
+/* crashpoint.c - named points where a test makes upkeep die or wait. */
+#include "config.h"
+
+#include "crashpoint.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const struct {
+	const char *name;
+	const char *what;
+} points[] = {
+	{ "backup.after-file", "a snapshot: after each file read (use :NTH for a later one)" },
+	{ "backup.before-fsync", "a snapshot: its pack written, not yet fsynced" },
+	{ "backup.before-commit", "a snapshot: its pack durable, its index rows not committed" },
+	{ "prune.before-commit", "prune: snapshots deleted in the transaction, not committed" },
+	{ "prune.before-unlink", "prune: the deletion committed, unused packs not yet unlinked" },
+	{ "repack.before-commit", "repack: the new pack durable, the moved rows not committed" },
+	{ "repack.before-unlink", "repack: the rows committed, the old pack not yet unlinked" },
+	{ "stage.after-file", "staging a release: after each file written (use :NTH)" },
+};
+
+#define N_POINTS (sizeof(points) / sizeof(points[0]))
+
+struct trigger {
+	char *name;
+	long nth;
+};
+
+static struct {
+	bool loaded;
+	struct trigger crash, pause;
+	const char *pause_file;
+	atomic_long hits[N_POINTS];
+} cp;
+
+size_t crashpoint_count(void)
+{
+	return N_POINTS;
+}
+
+const char *crashpoint_name(size_t i)
+{
+	return i < N_POINTS ? points[i].name : NULL;
+}
+
+const char *crashpoint_what(size_t i)
+{
+	return i < N_POINTS ? points[i].what : NULL;
+}
+
+/* NAME or NAME:NTH (NTH >= 1). */
+static void parse(const char *env, struct trigger *t)
+{
+	const char *v = getenv(env);
+	if (!v || !*v)
+		return;
+	const char *colon = strrchr(v, ':');
+	char *end = NULL;
+	long nth = colon ? strtol(colon + 1, &end, 10) : 1;
+	if (colon && (end == colon + 1 || *end || nth < 1)) {
+		fprintf(stderr, "upkeep: %s=%s: NTH must be a number from 1\n", env, v);
+		abort();
+	}
+	t->name = colon ? xstrndup(v, (size_t)(colon - v)) : xstrdup(v);
+	t->nth = nth;
+}
+
+static void load(void)
+{
+	cp.loaded = true;
+	parse("UPKEEP_CRASH_AT", &cp.crash);
+	parse("UPKEEP_PAUSE_AT", &cp.pause);
+	cp.pause_file = getenv("UPKEEP_PAUSE_FILE");
+}
+
+static size_t lookup(const char *name)
+{
+	for (size_t i = 0; i < N_POINTS; i++)
+		if (strcmp(points[i].name, name) == 0)
+			return i;
+	fprintf(stderr, "upkeep: crash point %s is not in the table (crashpoint.c)\n", name);
+	abort();
+}
+
+/* Writes our PID into the marker file, then waits while it exists. */
+static void pause_here(const char *name)
+{
+	if (!cp.pause_file) {
+		fprintf(stderr, "upkeep: paused at %s (pid %ld)\n", name, (long)getpid());
+		for (;;)
+			pause();
+	}
+	char *tmp = xasprintf("%s.tmp", cp.pause_file);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		dprintf(fd, "%ld %s\n", (long)getpid(), name);
+		close(fd);
+		rename(tmp, cp.pause_file); /* the harness never sees it half written */
+	}
+	free(tmp);
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	while (access(cp.pause_file, F_OK) == 0)
+		nanosleep(&ts, NULL);
+}
+
+static bool fires(const struct trigger *t, const char *name, long hit)
+{
+	return t->name && strcmp(t->name, name) == 0 && hit == t->nth;
+}
+
+void crashpoint(const char *name)
+{
+	if (!cp.loaded)
+		load();
+	if (!cp.crash.name && !cp.pause.name)
+		return;
+	long hit = atomic_fetch_add(&cp.hits[lookup(name)], 1) + 1;
+	if (fires(&cp.pause, name, hit))
+		pause_here(name);
+	if (fires(&cp.crash, name, hit)) {
+		kill(getpid(), SIGKILL);
+		_exit(137); /* not reached */
+	}
+}
+
+void crashpoint_at(const char *kind, const char *point)
+{
+	if (!cp.loaded)
+		load();
+	if (!cp.crash.name && !cp.pause.name)
+		return;
+	char *name = xasprintf("%s.%s", kind, point);
+	crashpoint(name);
+	free(name);
+}
