@@ -26,6 +26,7 @@ static void usage(FILE *out)
 		"       upkeep --batch [COMMAND [ARG]...]  run headless (default command: check)\n"
 		"       upkeep --check-config              validate the configuration\n"
 		"       upkeep --demo DIR                  create a self-contained demo in DIR\n"
+		"       upkeep --list-targets              print the configured target names\n"
 		"\n"
 		"Batch commands:\n"
 		"  check [TARGET]...        list releases newer than the installed ones\n"
@@ -66,6 +67,7 @@ static void usage(FILE *out)
 		"      --rebuild-index      repair: rebuild the archive index from the archive files\n"
 		"      --allow-downgrade    install: allow a release older than the installed one\n"
 		"      --force-drift        install: overwrite files changed locally\n"
+		"      --list-targets       print the names of the configured targets, one per line\n"
 		"      --ascii              draw the console with ASCII characters only\n"
 		"      --no-color           no colours (also when NO_COLOR is set)\n"
 		"      --list-crash-points  the points UPKEEP_CRASH_AT and UPKEEP_PAUSE_AT name (tests)\n"
@@ -94,12 +96,13 @@ static void list_crash_points(void)
 
 enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO, OPT_NOTE, OPT_TO,
        OPT_FORCE, OPT_READ_DATA, OPT_ALL, OPT_ALLOW_DOWNGRADE, OPT_FORCE_DRIFT,
-       OPT_DRY_RUN, OPT_YES, OPT_CURRENT, OPT_OUTPUT, OPT_REBUILD_INDEX, OPT_LIST_CRASH_POINTS };
+       OPT_DRY_RUN, OPT_YES, OPT_CURRENT, OPT_OUTPUT, OPT_REBUILD_INDEX, OPT_LIST_CRASH_POINTS,
+       OPT_LIST_TARGETS };
 
 struct cli {
 	const char *config;
 	const char *demo_dir;
-	bool batch, check_config;
+	bool batch, check_config, list_targets;
 	struct batch_options batch_opts;
 	struct console_options console_opts;
 };
@@ -114,6 +117,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+		{ "list-targets", no_argument, NULL, OPT_LIST_TARGETS },
 		{ "demo", required_argument, NULL, OPT_DEMO },
 		{ "note", required_argument, NULL, OPT_NOTE },
 		{ "to", required_argument, NULL, OPT_TO },
@@ -142,6 +146,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_ASCII: cli->console_opts.ascii = true; break;
 		case OPT_NO_COLOR: cli->console_opts.no_color = true; break;
 		case OPT_CHECK_CONFIG: cli->check_config = true; break;
+		case OPT_LIST_TARGETS: cli->list_targets = true; break;
 		case OPT_DEMO: cli->demo_dir = optarg; break;
 		case OPT_NOTE: cli->batch_opts.note = optarg; break;
 		case OPT_TO: cli->batch_opts.to = optarg; break;
@@ -211,6 +216,12 @@ int main(int argc, char **argv)
 		if (!cli.batch_opts.quiet)
 			printf(_("%s: configuration is valid (%zu target%s)\n"), cfg->file, cfg->n_targets,
 			       cfg->n_targets == 1 ? "" : "s");
+		code = EXIT_OK;
+	} else if (cli.list_targets) {
+		/* For shell completion and scripts: target names are restricted
+		 * to [A-Za-z0-9._-] by the configuration, so print them raw. */
+		for (size_t i = 0; i < cfg->n_targets; i++)
+			puts(cfg->targets[i].name);
 		code = EXIT_OK;
 	} else if (cli.batch) {
 		code = batch_run(cfg, argc - optind, argv + optind, &cli.batch_opts);

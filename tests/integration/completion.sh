@@ -1,0 +1,99 @@
+#!/bin/bash
+# completion.sh - contrib/completion/upkeep.bash completes options, batch
+# commands, target names (`upkeep --list-targets` with the command line's
+# --config) and snapshot ids; contrib/completion/_upkeep does the same in
+# zsh (driven through tmux, when zsh is installed).
+. "$top_srcdir/tests/lib.sh"
+
+up --demo "$T/demo"
+rc_is 0 "a demo to complete against" || bail "no demo"
+C=$T/demo/upkeep.yaml
+up --config "$C" --batch backup wiki --quiet
+up --config "$C" --batch backup notekeeper --quiet
+up --config "$C" --batch backup wiki --quiet
+up --config "$C" --list-targets
+is "$(cat "$OUT")" $'notekeeper\nwiki' "--list-targets prints the target names, one per line"
+rc_is 0 "--list-targets exits 0"
+printf 'targets:\n  x: { path: relative }\n' > "$T/bad.yaml"
+up --config "$T/bad.yaml" --list-targets
+rc_is 2 "--list-targets with a broken configuration exits 2"
+
+# comp WORD... : the completions bash would offer for the command line
+# WORD... (the last word is the one being completed), sorted, one line.
+# The words are split as bash splits them (--config=FILE is three words).
+comp() {
+	bash -c '
+		source "$1/contrib/completion/upkeep.bash" || exit 1
+		shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_upkeep
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ \$//"
+	' comp "$top_srcdir" "$@"
+}
+
+is "$(comp "$UPKEEP" --ba)" "--batch" "an option"
+is "$(comp "$UPKEEP" --r)" "--read-data --rebuild-index" "options sharing a prefix"
+is "$(comp "$UPKEEP" --batch re)" "repair restore" "batch commands"
+is "$(comp "$UPKEEP" --batch "")" \
+	"adopt backup check diff export files forget install pin prune repair restore snapshots unpin verify" \
+	"every batch command"
+is "$(comp "$UPKEEP" -c "$C" "")" "" "no command without --batch"
+is "$(comp "$UPKEEP" -c "$C" --batch check "")" "notekeeper wiki" "check: target names from --config FILE"
+is "$(comp "$UPKEEP" --config = "$C" --batch check notekeeper w)" "wiki" \
+	"check: several targets; --config=FILE as bash splits it"
+is "$(comp "$UPKEEP" -c "$C" --batch backup "")" "notekeeper wiki" "backup: a target"
+is "$(comp "$UPKEEP" -c "$C" --batch backup wiki "")" "" "backup: one target only"
+is "$(comp "$UPKEEP" -c "$C" -b --json install n)" "notekeeper" "install: a target (-b, an option before)"
+is "$(comp "$UPKEEP" -c "$C" --batch restore wiki "")" "1 3" "restore TARGET: that target's snapshot ids"
+is "$(comp "$UPKEEP" -c "$C" --batch restore notekeeper "")" "2" "restore TARGET: another target's ids"
+is "$(comp "$UPKEEP" -c "$C" --batch files "")" "1 2 3" "files: every snapshot id"
+is "$(comp "$UPKEEP" -c "$C" --batch diff 1 "")" "1 2 3" "diff: a second snapshot id"
+is "$(comp "$UPKEEP" -c "$C" --batch diff 1 2 "")" "" "diff: two ids at most"
+is "$(comp "$UPKEEP" -c "$C" --batch restore wiki 3 --f)" "--force --force-drift" "options after the command"
+mkdir -p "$T/cwd/dir-a" && : > "$T/cwd/file-a"
+is "$(comp "$UPKEEP" -c "$C" --batch restore wiki 3 --to "")" "dir-a" "--to: directories"
+is "$(comp "$UPKEEP" --config "")" "dir-a file-a" "--config: files"
+is "$(comp "$UPKEEP" --config = "fi")" "file-a" "--config=: files"
+is "$(comp "$UPKEEP" -c "$T/missing.yaml" --batch check "")" "" "a missing configuration: no targets, no noise"
+
+# ---------------------------------------------------------------- zsh
+if ! command -v zsh >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&1; then
+	skip 4 "zsh or tmux missing"
+	done_testing
+	exit 0
+fi
+ok "_upkeep is valid zsh" zsh -n "$top_srcdir/contrib/completion/_upkeep"
+cat > "$T/zshrc" <<EOF
+PS1='> '
+fpath=("$top_srcdir/contrib/completion" \$fpath)
+autoload -U compinit; compinit -u -D
+PATH="$(dirname "$UPKEEP"):\$PATH"
+EOF
+S=upkeep-compl-$$
+TMUX_CMD=(tmux -L "upkeep-test-$$" -f /dev/null)
+"${TMUX_CMD[@]}" new-session -d -s "$S" -x 160 -y 40 "env HOME=$T/home zsh -f -i" || bail "tmux"
+track_pid "$("${TMUX_CMD[@]}" display-message -p -t "$S" '#{pid}')"
+"${TMUX_CMD[@]}" send-keys -t "$S" "source $T/zshrc; clear" Enter
+for ((i = 0; i < 50; i++)); do
+	"${TMUX_CMD[@]}" capture-pane -p -t "$S" | grep -q '^> *$' && break
+	sleep 0.2
+done
+# zcomp TEXT : types TEXT and Tab on a fresh line, waits for the screen to
+# settle, prints it.
+zcomp() {
+	local screen prev= i
+	"${TMUX_CMD[@]}" send-keys -t "$S" C-u C-l "$1" Tab
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.2
+		screen=$("${TMUX_CMD[@]}" capture-pane -p -t "$S")
+		[ "$screen" = "$prev" ] && [ -n "$screen" ] && break
+		prev=$screen
+	done
+	printf '%s\n' "$screen"
+}
+like "$(zcomp "upkeep --batch ")" '^repair +-- rebuild the archive index' "zsh: batch commands with descriptions"
+like "$(zcomp "upkeep -c $C --batch restore wiki ")" '^[13] +([13] +)?-- wiki ' \
+	"zsh: restore TARGET offers that target's snapshots"
+like "$(zcomp "upkeep -c $C --batch check no")" '^> upkeep .* check notekeeper *$' "zsh: target names"
+"${TMUX_CMD[@]}" kill-server 2>/dev/null
+done_testing
