@@ -38,7 +38,7 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config gettext autopoint
 	libncurses-dev libgit2-dev libcurl4-gnutls-dev libgnutls28-dev
 	libyaml-dev libsqlite3-dev libzstd-dev libjson-c-dev libarchive-dev libcmocka-dev
-	git tmux lighttpd lighttpd-mod-openssl openssl openssh-server util-linux jq python3
+	git tmux lighttpd lighttpd-mod-openssl openssl openssh-server util-linux jq python3 zstd
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

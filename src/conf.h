@@ -69,10 +69,13 @@ struct limits_cfg {
 	long long timeout_ms;    /* connect / ls-remote, default 30 s */
 };
 
+/* A release archive instead of the git tree (asset.h). */
 struct asset_cfg {
 	char *url;               /* template with {version} and {tag}, or NULL */
-	char *checksums;         /* checksums file in the tagged tree, or NULL */
+	char *checksums;         /* sha256sum file in the tagged tree; NULL = the tag message */
 	char *pin;               /* CURLOPT_PINNEDPUBLICKEY value, or NULL */
+	char *ca_file;           /* trust only these CAs, or NULL */
+	int strip_components;    /* leading path components dropped, default 0 */
 };
 
 struct source_cfg {

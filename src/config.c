@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "asset.h"
 #include "confvalue.h"
 #include "escape.h"
 #include "i18n.h"
@@ -280,6 +281,8 @@ static const struct field asset_fields[] = {
 	FX("url", T_HTTP_URL, source.asset.url, .flags = FL_FILE_URL),
 	FX("checksums", T_STR, source.asset.checksums, .flags = FL_NONEMPTY),
 	FX("pin", T_STR, source.asset.pin, .flags = FL_NONEMPTY),
+	F("ca_file", T_ABSPATH, source.asset.ca_file),
+	FX("strip_components", T_INT, source.asset.strip_components, .max = 64),
 	END
 };
 static const struct field source_fields[] = {
@@ -645,6 +648,7 @@ static void target_free(struct target_cfg *t)
 	char **strings[] = {
 		&t->name, &t->source.git, &t->source.tags, &t->source.prefix, &t->source.regex,
 		&t->source.asset.url, &t->source.asset.checksums, &t->source.asset.pin,
+		&t->source.asset.ca_file,
 		&t->channel, &t->path, &t->hooks.pre_install, &t->hooks.post_install,
 		&t->hooks.pre_restore, &t->hooks.post_restore, &t->health.command,
 		&t->health.url, &t->health.expect_body, &t->policy.window,
@@ -662,6 +666,33 @@ static bool target_name_valid(const char *s)
 {
 	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
 	return n > 0 && !s[n] && n <= CONFIG_MAX_NAME && strspn(s, ".") != n;
+}
+
+/* asset: needs url; its placeholders and the pin's form are checked now. */
+static void asset_check(struct loader *L, const struct target_cfg *t, const struct yamltree_node *sv,
+			const char *path)
+{
+	const struct yamltree_node *ak = yamltree_find_key(sv, "asset");
+	const struct yamltree_node *av = yamltree_find_value(sv, "asset");
+	if (!ak || !av || av->kind != YAMLTREE_MAP)
+		return;
+	if (!yamltree_find_key(av, "url")) {
+		loader_error(L, ak, _("%s.source.asset: missing required key \"url\" (expected the "
+			     "asset's URL, with {version} or {tag})"), path);
+		return;
+	}
+	struct up_error e = UP_ERROR_INIT;
+	char *url = NULL;
+	if (t->source.asset.url &&
+	    asset_url_expand(t->source.asset.url, "v1.0.0", "1.0.0", &url, &e) < 0)
+		loader_error(L, yamltree_find_value(av, "url"), _("%s.source.%s"), path, e.msg);
+	free(url);
+	err_clear(&e);
+	const char *pin = t->source.asset.pin;
+	if (pin && strncmp(pin, "sha256//", 8) != 0 && pin[0] != '/')
+		loader_error(L, yamltree_find_value(av, "pin"), _("%s.source.asset.pin: not a pin "
+			     "(expected sha256//BASE64, alternatives separated by ';', or the absolute "
+			     "path of a public key file)"), path);
 }
 
 /* Checks that need the whole target: required keys and the version scheme. */
@@ -689,6 +720,7 @@ static void target_check(struct loader *L, const struct target_cfg *t,
 			     "nor keyring is set (expected at least one of them)"), path);
 	if (!sv || sv->kind != YAMLTREE_MAP)
 		return;
+	asset_check(L, t, sv, path);
 	const struct yamltree_node *rk = yamltree_find_key(sv, "regex");
 	const struct yamltree_node *rv = yamltree_find_value(sv, "regex");
 	if (t->source.scheme == SCHEME_REGEX && !rk && yamltree_find_key(sv, "scheme"))

@@ -13,6 +13,8 @@
 
 #include "archive_backup.h"
 #include "archive_index.h"
+#include "asset.h"
+#include "asset_extract.h"
 #include "escape.h"
 #include "lockfile.h"
 #include "stage.h"
@@ -101,6 +103,7 @@ struct job {
 	const struct target_cfg *t;
 	unsigned flags;
 	struct release_plan plan;
+	struct asset_plan asset;  /* a target with asset: the verified download */
 	struct install_result *r;
 };
 
@@ -143,6 +146,30 @@ static int do_snapshot(struct switchover *sw, void *ctx)
 	return rc;
 }
 
+/* Download progress goes to the job's events only, the rest to the journal. */
+static void asset_note(void *ctx, const char *level, const char *text)
+{
+	struct switchover *sw = ctx;
+	if (strcmp(level, "progress") != 0) {
+		journal(sw, level, "%s", text);
+		return;
+	}
+	struct up_error e = UP_ERROR_INIT;
+	store_job_event(sw->s, sw->job, level, text, &e);
+	err_clear(&e);
+}
+
+static int do_download(struct switchover *sw, void *ctx)
+{
+	(void)ctx;
+	struct job *j = JOB(sw);
+	struct asset_release rel = { .tag = j->plan.tag, .version = j->plan.version,
+				     .repo_dir = j->plan.cache_dir, .commit = j->plan.commit,
+				     .tree = j->plan.tree };
+	struct asset_events ev = { .note = asset_note, .ctx = sw };
+	return asset_prepare(j->cfg, j->t, &rel, &ev, &j->asset, &sw->err);
+}
+
 static int release_dirs(struct job *j)
 {
 	struct switchover *sw = &j->sw;
@@ -180,11 +207,16 @@ static int do_stage(struct switchover *sw, void *ctx)
 			return -1;
 	}
 	struct stage_stats ss;
-	if (stage_write_tree(j->plan.cache_dir, j->plan.tree, sw->staging, &like, NULL, &ss,
-			     &sw->err) < 0)
-		return err_prefix(&sw->err, "stage %s", j->plan.version);
-	journal(sw, "info", "stage: %s (tree %s): %zu files, %zu directories, %zu links, %lld bytes",
-		sw->staging, j->plan.tree, ss.files, ss.dirs, ss.links, ss.bytes);
+	bool asset = j->asset.file != NULL;
+	int rc = asset ? asset_extract(j->asset.file, sw->staging, j->t->source.asset.strip_components,
+				       &like, NULL, &ss, &sw->err)
+		       : stage_write_tree(j->plan.cache_dir, j->plan.tree, sw->staging, &like, NULL, &ss,
+					  &sw->err);
+	if (rc < 0)
+		return err_prefix(&sw->err, "stage %s%s", j->plan.version, asset ? " from its asset" : "");
+	journal(sw, "info", "stage: %s (%s %s): %zu files, %zu directories, %zu links, %lld bytes",
+		sw->staging, asset ? "asset" : "tree", asset ? j->asset.sha256 : j->plan.tree, ss.files,
+		ss.dirs, ss.links, ss.bytes);
 	return 0;
 }
 
@@ -273,7 +305,9 @@ static int run_switch(struct job *j)
 	sw->to = j->plan.version;
 	sw->mode = j->t->layout == LAYOUT_RELEASES ? SWITCH_RELEASES : SWITCH_PLAIN;
 	int rc;
-	if (switchover_step(sw, "snapshot", do_snapshot, NULL) < 0)
+	if (j->t->source.asset.url && switchover_step(sw, "download", do_download, NULL) < 0)
+		rc = fail_step(j, "download"); /* the release's payload is its asset */
+	else if (switchover_step(sw, "snapshot", do_snapshot, NULL) < 0)
 		rc = fail_step(j, "snapshot");
 	else if (switchover_step(sw, "stage", do_stage, NULL) < 0)
 		rc = fail_step(j, "stage");
@@ -305,6 +339,7 @@ static void job_close(struct job *j, int rc)
 	}
 	store_close(&sw->s);
 	release_plan_clear(&j->plan);
+	asset_plan_clear(&j->asset);
 	if (sw->lock_fd >= 0) {
 		lockfile_release(sw->lock_fd);
 		close(sw->lock_fd);

@@ -158,6 +158,11 @@ static int check_drift(const struct target_cfg *t, unsigned flags, struct releas
 	struct stat st;
 	if (!p->from_tag || stat(t->path, &st) < 0)
 		return 0;
+	if (t->source.asset.url) {
+		/* the live tree came from an archive, not from the tag's tree */
+		strvec_push(&p->notes, "drift: not checked (the target installs a release asset)");
+		return 0;
+	}
 	struct source_cache *cache = NULL;
 	int rc = source_cache_open(p->cache_dir, &cache, err);
 	struct tag_details d = { 0 };

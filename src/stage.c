@@ -774,7 +774,9 @@ int stage_read_file(const char *repo_dir, const char *tree_id, const char *name,
 	if (open_tree(&repo, &tree, repo_dir, tree_id, err) < 0)
 		return -1;
 	int rc = 0;
-	const git_tree_entry *e = git_tree_entry_byname(tree, name);
+	git_tree_entry *e = NULL;
+	if (git_tree_entry_bypath(&e, tree, name) < 0)
+		e = NULL;
 	git_blob *blob = NULL;
 	unsigned mode = e ? (unsigned)git_tree_entry_filemode_raw(e) : 0;
 	if (!e) {
@@ -791,6 +793,7 @@ int stage_read_file(const char *repo_dir, const char *tree_id, const char *name,
 		rc = 1;
 	}
 	git_blob_free(blob);
+	git_tree_entry_free(e);
 	git_tree_free(tree);
 	git_repository_free(repo);
 	return rc;

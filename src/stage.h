@@ -72,7 +72,7 @@ int stage_remove_tree(const char *dir, struct up_error *err);
 int stage_tree_size(const char *repo_dir, const char *tree_id, const struct stage_limits *lim,
 		    long long *bytes, size_t *entries, struct up_error *err);
 
-/* Reads regular file NAME at the top of the tree (at most max bytes).
+/* Reads regular file NAME (a path: "SHA256SUMS", "dist/SUMS") of the tree (at most max bytes).
  * Returns 1 and sets *data (NUL-terminated) when it exists, 0 when not. */
 int stage_read_file(const char *repo_dir, const char *tree_id, const char *name, size_t max,
 		    char **data, size_t *len, struct up_error *err);

@@ -30,7 +30,7 @@
 #              [CHANNEL [SCHEME [EXTRA_YAML_LINES]]]
 #   http       http_start ROOT : lighttpd + git http-backend on 127.0.0.1,
 #              sets $HTTP_URL (http://127.0.0.1:PORT/git), $HTTP_PID and
-#              $HTTP_ACCESS_LOG; stopped on exit.
+#              $HTTP_ACCESS_LOG and $HTTP_WWW (static files at /); stopped on exit.
 #              http_require : skip the whole script when lighttpd is missing.
 #   ssh        ssh_start : a private sshd on 127.0.0.1 (own host key and
 #              authorized_keys), sets $SSH_URL (ssh://USER@127.0.0.1:PORT),
@@ -38,7 +38,7 @@
 #              stopped on exit. ssh_require | ssh_new_key FILE
 #   https      https_start ROOT CERT KEY : http_start over TLS, sets $HTTPS_URL
 #              (https://localhost:PORT/git), $HTTPS_PORT, $HTTPS_PID,
-#              $HTTPS_ACCESS_LOG. https_require | tls_cert NAME DIR
+#              $HTTPS_ACCESS_LOG, $HTTPS_WWW. https_require | tls_cert NAME DIR
 #   misc       has_raw_controls FILE : true if FILE holds C0 controls other
 #              than \n and \t (ESC, BEL...), DEL or C1 (0x80-0x9f as UTF-8)
 #
@@ -364,22 +364,39 @@ _port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # http://127.0.0.1:PORT/git/NAME through git http-backend (lighttpd in the
 # foreground as a background job of this shell, killed on exit). Sets
 # HTTP_URL, HTTP_PORT, HTTP_PID, HTTP_ACCESS_LOG (lighttpd's access log: one
-# line per request with the User-Agent).
+# line per request with the User-Agent), HTTP_WWW (a directory served as
+# static files at http://127.0.0.1:PORT/, ranges included).
 http_start() {
-	local root=$1 dir=$T/lighttpd try port i
 	http_require
+	_lighttpd_start "$1" "$T/lighttpd" || bail "could not start lighttpd on 127.0.0.1"
+	HTTP_PORT=$_LH_PORT HTTP_PID=$_LH_PID
+	HTTP_URL=http://127.0.0.1:$_LH_PORT/git
+	HTTP_ACCESS_LOG=$T/lighttpd/access.log HTTP_WWW=$T/lighttpd/www
+}
+
+# _lighttpd_start ROOT DIR [CERT KEY] : one lighttpd for http_start and
+# https_start: git http-backend at /git over ROOT, DIR/www as static files,
+# TLS with CERT and KEY when given. Sets _LH_PORT and _LH_PID.
+_lighttpd_start() {
+	local root=$1 dir=$2 cert=${3:-} key=${4:-} try port i modules tls=
 	mkdir -p "$dir/www"
+	modules='"mod_alias", "mod_setenv", "mod_cgi", "mod_accesslog"'
+	if [ -n "$cert" ]; then
+		modules="\"mod_openssl\", $modules"
+		tls=$(printf 'ssl.engine = "enable"\nssl.pemfile = "%s"\nssl.privkey = "%s"' "$cert" "$key")
+	fi
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		port=$(( 20000 + (RANDOM * 32768 + RANDOM + $$) % 40000 ))
 		_port_in_use "$port" && continue
 		cat > "$dir/lighttpd.conf" <<EOF
-server.modules = ( "mod_alias", "mod_setenv", "mod_cgi", "mod_accesslog" )
+server.modules = ( $modules )
 accesslog.filename = "$dir/access.log"
 server.document-root = "$dir/www"
 server.bind = "127.0.0.1"
 server.port = $port
 server.errorlog = "$dir/error.log"
 server.max-request-size = 65536
+$tls
 alias.url = ( "/git" => "$GIT_HTTP_BACKEND" )
 \$HTTP["url"] =~ "^/git" {
 	cgi.assign = ( "" => "" )
@@ -394,22 +411,20 @@ EOF
 		"$LIGHTTPD" -tt -f "$dir/lighttpd.conf" > "$dir/configtest.log" 2>&1 \
 			|| { diag "$(cat "$dir/configtest.log")"; bail "lighttpd rejects its test config"; }
 		"$LIGHTTPD" -D -f "$dir/lighttpd.conf" > "$dir/stdout.log" 2>&1 &
-		HTTP_PID=$!
-		track_pid "$HTTP_PID"
+		_LH_PID=$!
+		track_pid "$_LH_PID"
 		for i in $(seq 1 100); do
-			if ! kill -0 "$HTTP_PID" 2>/dev/null; then break; fi
+			if ! kill -0 "$_LH_PID" 2>/dev/null; then break; fi
 			if _port_in_use "$port"; then
-				HTTP_PORT=$port
-				HTTP_URL=http://127.0.0.1:$port/git
-				HTTP_ACCESS_LOG=$dir/access.log
+				_LH_PORT=$port
 				return 0
 			fi
 			sleep 0.05
 		done
-		kill "$HTTP_PID" 2>/dev/null; wait "$HTTP_PID" 2>/dev/null
+		kill "$_LH_PID" 2>/dev/null; wait "$_LH_PID" 2>/dev/null
 	done
 	diag "$(cat "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"
-	bail "could not start lighttpd on 127.0.0.1"
+	return 1
 }
 
 # ------------------------------------------------------------------ standard fixtures
@@ -552,7 +567,7 @@ EOF2
 # https_start ROOT CERT KEY : like http_start, over TLS with that certificate;
 #     several may run at once. Sets HTTPS_URL (https://localhost:PORT/git:
 #     libgit2 does not match IP addresses in certificates), HTTPS_PORT,
-#     HTTPS_PID, HTTPS_ACCESS_LOG.
+#     HTTPS_PID, HTTPS_ACCESS_LOG, HTTPS_WWW (static files at /).
 LIGHTTPD_MODULES=${LIGHTTPD_MODULES:-/usr/lib/lighttpd}
 
 https_require() {
@@ -572,53 +587,12 @@ tls_cert() {
 
 _https_n=0
 https_start() {
-	local root=$1 cert=$2 key=$3 dir try port i
+	local dir
 	https_require
 	_https_n=$((_https_n + 1))
 	dir=$T/lighttpd-https-$_https_n
-	mkdir -p "$dir/www"
-	for try in 1 2 3 4 5 6 7 8 9 10; do
-		port=$(( 20000 + (RANDOM * 32768 + RANDOM + $$) % 40000 ))
-		_port_in_use "$port" && continue
-		cat > "$dir/lighttpd.conf" <<EOF2
-server.modules = ( "mod_openssl", "mod_alias", "mod_setenv", "mod_cgi", "mod_accesslog" )
-accesslog.filename = "$dir/access.log"
-server.document-root = "$dir/www"
-server.bind = "127.0.0.1"
-server.port = $port
-server.errorlog = "$dir/error.log"
-server.max-request-size = 65536
-ssl.engine = "enable"
-ssl.pemfile = "$cert"
-ssl.privkey = "$key"
-alias.url = ( "/git" => "$GIT_HTTP_BACKEND" )
-\$HTTP["url"] =~ "^/git" {
-	cgi.assign = ( "" => "" )
-	setenv.set-environment = (
-		"GIT_PROJECT_ROOT" => "$root",
-		"GIT_HTTP_EXPORT_ALL" => "1",
-		"GIT_CONFIG_NOSYSTEM" => "1",
-		"HOME" => "$HOME"
-	)
-}
-EOF2
-		"$LIGHTTPD" -tt -f "$dir/lighttpd.conf" > "$dir/configtest.log" 2>&1 \
-			|| { diag "$(cat "$dir/configtest.log")"; bail "lighttpd rejects its TLS test config"; }
-		"$LIGHTTPD" -D -f "$dir/lighttpd.conf" > "$dir/stdout.log" 2>&1 &
-		HTTPS_PID=$!
-		track_pid "$HTTPS_PID"
-		for i in $(seq 1 100); do
-			if ! kill -0 "$HTTPS_PID" 2>/dev/null; then break; fi
-			if _port_in_use "$port"; then
-				HTTPS_PORT=$port
-				HTTPS_URL=https://localhost:$port/git
-				HTTPS_ACCESS_LOG=$dir/access.log
-				return 0
-			fi
-			sleep 0.05
-		done
-		kill "$HTTPS_PID" 2>/dev/null; wait "$HTTPS_PID" 2>/dev/null
-	done
-	diag "$(cat "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"
-	bail "could not start lighttpd with TLS on 127.0.0.1"
+	_lighttpd_start "$1" "$dir" "$2" "$3" || bail "could not start lighttpd with TLS on 127.0.0.1"
+	HTTPS_PORT=$_LH_PORT HTTPS_PID=$_LH_PID
+	HTTPS_URL=https://localhost:$_LH_PORT/git
+	HTTPS_ACCESS_LOG=$dir/access.log HTTPS_WWW=$dir/www
 }
