@@ -1,0 +1,81 @@
+#!/bin/bash
+# deb.sh - debian/ builds a .deb with `dpkg-buildpackage -us -uc -b` (from a
+# copy of the source tree, DEB_BUILD_OPTIONS=nocheck: the suite is not run
+# twice), the package holds exactly the expected files, enables the timer
+# but never starts the service, and its binary runs. lintian, when
+# installed, reports no error.
+# Skipped under distcheck and in release tarballs (the copy is made from
+# `git ls-files`), and in the sanitizer build (the plain build's run
+# already builds the package).
+. "$top_srcdir/tests/lib.sh"
+
+command -v dpkg-buildpackage >/dev/null 2>&1 || skip_all "dpkg-buildpackage missing (apt-get install dpkg-dev)"
+command -v dh >/dev/null 2>&1 || skip_all "debhelper missing (apt-get install debhelper)"
+src=$(cd "$top_srcdir" && pwd -P)
+top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) || top=
+[ "$top" = "$src" ] || skip_all "not a git checkout (distcheck or a release tarball)"
+B=$(dirname "$UPKEEP")
+grep -q -- '--enable-sanitizers' "$B/config.status" 2>/dev/null &&
+	skip_all "sanitizer build (the plain build's test run builds the package)"
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS
+
+# The tracked and new files of the working tree, as they are now.
+W=$T/deb/upkeep-0.1.0
+mkdir -p "$W"
+(cd "$src" && git ls-files -z -c -o --exclude-standard | xargs -0 cp -P --parents -t "$W") ||
+	bail "copying the source tree"
+rm -rf "$W/build" "$W"/build-*
+ok "the copy has the debian directory" test -x "$W/debian/rules"
+
+cd "$W" || bail "cd $W"
+UPKEEP_TEST_TIMEOUT=600 run env DEB_BUILD_OPTIONS="nocheck noddebs parallel=2" \
+	dpkg-buildpackage -us -uc -b -Pnocheck
+rc_is 0 "dpkg-buildpackage -us -uc -b succeeds" || diag "$(tail -n 40 "$OUT")"
+cd "$T" || bail "cd $T"
+deb=$(ls "$T"/deb/upkeep_*_*.deb 2>/dev/null | head -n 1)
+ok "a .deb was built" test -n "$deb" -a -f "$deb"
+
+cat > "$T/expected" <<'EOF'
+/lib/systemd/system/upkeep.service
+/lib/systemd/system/upkeep.timer
+/usr/bin/upkeep
+/usr/share/bash-completion/completions/upkeep
+/usr/share/doc/upkeep/NEWS.gz
+/usr/share/doc/upkeep/README.gz
+/usr/share/doc/upkeep/changelog.gz
+/usr/share/doc/upkeep/copyright
+/usr/share/doc/upkeep/examples/upkeep.yaml.example
+/usr/share/man/man1/upkeep.1.gz
+/usr/share/man/man5/upkeep.yaml.5.gz
+/usr/share/zsh/vendor-completions/_upkeep
+EOF
+for lang in $(sed 's/#.*//' "$top_srcdir/po/LINGUAS"); do
+	echo "/usr/share/locale/$lang/LC_MESSAGES/upkeep.mo" >> "$T/expected"
+done
+sort -o "$T/expected" "$T/expected"
+dpkg-deb -c "$deb" 2>/dev/null | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\.||' | sort > "$T/files"
+if cmp -s "$T/expected" "$T/files"; then
+	pass "the package holds exactly the expected files ($(wc -l < "$T/expected"))"
+else
+	fail "the package holds exactly the expected files"; diag "$(diff "$T/expected" "$T/files")"
+fi
+like "$(dpkg-deb -f "$deb" Depends 2>/dev/null)" 'libgit2' "Depends: the shared libraries (shlibs)"
+
+mkdir -p "$T/ctl" && dpkg-deb -e "$deb" "$T/ctl"
+postinst=$(cat "$T/ctl/postinst" 2>/dev/null)
+like "$postinst" 'deb-systemd-helper.* enable .*upkeep\.timer' "postinst enables upkeep.timer"
+unlike "$postinst" 'upkeep\.service' "postinst neither enables nor starts upkeep.service (the timer does)"
+
+dpkg-deb -x "$deb" "$T/root"
+run "$T/root/usr/bin/upkeep" --version
+like "$(cat "$OUT")" '^upkeep 0\.1\.0$' "the packaged binary runs (--version)"
+ok "the packaged service runs /usr/bin/upkeep" \
+	grep -q '^ExecStart=/usr/bin/upkeep --batch$' "$T/root/lib/systemd/system/upkeep.service"
+
+if command -v lintian >/dev/null 2>&1; then
+	run lintian --suppress-tags running-with-root-privileges "$deb"
+	unlike "$(cat "$OUT" "$ERR")" '^E: ' "lintian reports no error"
+else
+	skip 1 "lintian missing"
+fi
+done_testing
