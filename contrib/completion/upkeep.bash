@@ -11,7 +11,8 @@
 _upkeep_commands='check adopt backup snapshots restore verify files pin unpin forget prune diff export repair install'
 _upkeep_options='--config --batch --json --quiet --check-config --list-targets --demo
 	--note --to --force --read-data --all --yes --dry-run --current --output
-	--rebuild-index --allow-downgrade --force-drift --ascii --no-color --help --version'
+	--rebuild-index --allow-downgrade --force-drift --ascii --no-color --help --version
+	--list-crash-points'
 
 # _upkeep_words : sets words and cword from COMP_WORDS and COMP_CWORD,
 # joining the pieces bash splits "--opt=value" into (= is in
