@@ -14,6 +14,7 @@ command -v dh >/dev/null 2>&1 || skip_all "debhelper missing (apt-get install de
 src=$(cd "$top_srcdir" && pwd -P)
 top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) || top=
 [ "$top" = "$src" ] || skip_all "not a git checkout (distcheck or a release tarball)"
+[ -z "${DEB_RULES_REQUIRES_ROOT:-}" ] || skip_all "inside dpkg-buildpackage (the package being built is this one)"
 B=$(dirname "$UPKEEP")
 grep -q -- '--enable-sanitizers' "$B/config.status" 2>/dev/null &&
 	skip_all "sanitizer build (the plain build's test run builds the package)"
