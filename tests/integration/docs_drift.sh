@@ -12,7 +12,8 @@
 #     ENVIRONMENT;
 #   - every configuration key and every allowed word of the schema tables of
 #     src/config.c is in upkeep.yaml(5), and every key is in
-#     data/upkeep.yaml.example.
+#     data/upkeep.yaml.example;
+#   - groff -ww finds nothing to warn about in either page.
 . "$top_srcdir/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 missing"
 
@@ -152,4 +153,16 @@ PYEOF
 while IFS=$'\t' read -r status desc detail; do
 	if [ "$status" = ok ]; then pass "$desc"; else fail "$desc"; diag "$detail"; fi
 done < "$T/results"
+
+# The pages themselves: groff with all warnings must say nothing.
+if command -v groff >/dev/null 2>&1; then
+	for page in data/upkeep.1 data/upkeep.yaml.5; do
+		run groff -ww -z -t -man -Tutf8 "$S/$page"
+		if [ "$RC" = 0 ] && [ ! -s "$ERR" ]; then pass "groff -ww: $page has no warning"; else
+			fail "groff -ww: $page has no warning"; show_run
+		fi
+	done
+else
+	skip 2 "groff missing"
+fi
 done_testing
