@@ -13,9 +13,11 @@
 
 #include "adopt.h"
 #include "batch_archive.h"
+#include "batch_policy.h"
 #include "escape.h"
 #include "i18n.h"
 #include "install.h"
+#include "log.h"
 #include "store.h"
 #include "upkeep.h"
 #include "worker.h"
@@ -127,7 +129,8 @@ static void print_check_table(struct check_result **results, size_t n)
 
 /* Waits on the worker's event fd and files each result under its target. */
 static void collect_results(struct worker *w, const struct config *cfg,
-			    struct check_result **results, const struct batch_options *o)
+			    struct check_result **results, int64_t *job,
+			    const struct batch_options *o)
 {
 	bool progress = !o->quiet && isatty(STDERR_FILENO);
 	for (;;) {
@@ -137,6 +140,8 @@ static void collect_results(struct worker *w, const struct config *cfg,
 		struct event ev;
 		while (worker_next_event(w, &ev)) {
 			bool finished = ev.type == EV_JOB_FINISHED;
+			if (ev.store_id)
+				*job = ev.store_id;
 			if (ev.type == EV_CHECK_RESULT) {
 				for (size_t i = 0; i < cfg->n_targets; i++)
 					if (strcmp(cfg->targets[i].name, ev.result->target) == 0 && !results[i]) {
@@ -146,8 +151,10 @@ static void collect_results(struct worker *w, const struct config *cfg,
 					}
 			} else if (ev.type == EV_JOB_PROGRESS && progress) {
 				fprintf(stderr, "\rchecking: %lld/%lld", ev.done, ev.total);
-			} else if (ev.type == EV_JOB_LOG && ev.status != UP_ERR_SOURCE && ev.text) {
-				fprintf(stderr, "upkeep: %s\n", ev.text);
+			} else if (ev.type == EV_JOB_LOG && ev.text) {
+				log_job(*job, LOG_LVL_ERROR, "check: %s", ev.text);
+				if (ev.status != UP_ERR_SOURCE && !o->verbose)
+					fprintf(stderr, "upkeep: %s\n", ev.text);
 			}
 			event_free(&ev);
 			if (finished) {
@@ -162,7 +169,7 @@ static void collect_results(struct worker *w, const struct config *cfg,
 /* A check records its results: make sure the state database is usable and
  * writable before any network work, so a damaged or locked database gives
  * its own exit code instead of a half-recorded check. */
-static int probe_store(const struct config *cfg, struct up_error *err)
+int batch_probe_store(const struct config *cfg, struct up_error *err)
 {
 	struct store *s = NULL;
 	int rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s, err);
@@ -172,31 +179,68 @@ static int probe_store(const struct config *cfg, struct up_error *err)
 	return rc;
 }
 
-static int cmd_check(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+int batch_check(const struct config *cfg, const char *const *targets, size_t n, unsigned flags,
+		const struct batch_options *o, struct check_result ***results, int64_t *job)
 {
 	struct up_error err = UP_ERROR_INIT;
 	struct worker *w = NULL;
-	if (probe_store(cfg, &err) < 0) {
-		print_error(NULL, &err);
-		int code = err_exit_code(err.status);
-		err_clear(&err);
-		return code;
-	}
+	*results = NULL;
+	*job = 0;
 	if (worker_start(cfg, &w, &err) < 0) {
 		print_error(NULL, &err);
 		err_clear(&err);
 		return EXIT_FAILED;
 	}
-	if (worker_submit_check(w, (const char *const *)argv + 1, (size_t)argc - 1, &err) < 0) {
+	if (worker_submit_check_flags(w, targets, n, flags, &err) < 0) {
 		print_error(NULL, &err);
 		err_clear(&err);
 		worker_stop(&w);
 		return EXIT_USAGE;
 	}
-	struct check_result **results = xcalloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*results));
-	collect_results(w, cfg, results, o);
+	*results = xcalloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(**results));
+	collect_results(w, cfg, *results, job, o);
 	worker_stop(&w);
+	for (size_t i = 0; i < cfg->n_targets; i++) {
+		const struct check_result *r = (*results)[i];
+		if (!r)
+			continue;
+		long newest = check_newest_offered(r);
+		if (!r->ok)
+			log_job(*job, LOG_LVL_ERROR, "%s: check failed", r->target);
+		else
+			log_job(*job, LOG_LVL_INFO, "%s: checked: installed %s, %zu newer%s%s",
+				r->target, r->installed ? r->installed : "unknown",
+				check_count_offered(r), newest >= 0 ? ", newest " : "",
+				newest >= 0 ? r->releases[newest].version.text : "");
+	}
+	return EXIT_OK;
+}
 
+void batch_check_free(const struct config *cfg, struct check_result ***results)
+{
+	for (size_t i = 0; *results && i < cfg->n_targets; i++)
+		if ((*results)[i]) {
+			check_result_free((*results)[i]);
+			free((*results)[i]);
+		}
+	FREE(*results);
+}
+
+static int cmd_check(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
+{
+	struct up_error err = UP_ERROR_INIT;
+	if (batch_probe_store(cfg, &err) < 0) {
+		print_error(NULL, &err);
+		int code = err_exit_code(err.status);
+		err_clear(&err);
+		return code;
+	}
+	struct check_result **results = NULL;
+	int64_t job = 0;
+	int code = batch_check(cfg, (const char *const *)argv + 1, (size_t)argc - 1, 0, o, &results,
+			       &job);
+	if (code != EXIT_OK)
+		return code;
 	struct check_result **shown = xcalloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*shown));
 	size_t n = 0;
 	bool failed = false, newer = false;
@@ -212,12 +256,7 @@ static int cmd_check(const struct config *cfg, int argc, char **argv, const stru
 			print_check_json(shown[i]);
 	else
 		print_check_table(shown, n);
-	for (size_t i = 0; i < cfg->n_targets; i++)
-		if (results[i]) {
-			check_result_free(results[i]);
-			free(results[i]);
-		}
-	free(results);
+	batch_check_free(cfg, &results);
 	free(shown);
 	fflush(stdout);
 	return failed ? EXIT_FAILED : newer ? EXIT_UPDATES : EXIT_OK;
@@ -337,6 +376,7 @@ static int cmd_install(const struct config *cfg, int argc, char **argv, const st
 	struct up_error err = UP_ERROR_INIT;
 	struct install_result r;
 	install_run(cfg, t, argc == 3 ? argv[2] : NULL, flags, &r, &err);
+	batch_notify_install(t, &r, &err);
 	if (o->json)
 		print_install_json(t->name, &r, &err);
 	else
@@ -369,19 +409,21 @@ int batch_run(const struct config *cfg, int argc, char **argv, const struct batc
 		{ "export", batch_cmd_export },
 		{ "repair", batch_cmd_repair },
 		{ "install", cmd_install },
+		{ "run", batch_cmd_run },
+		{ "drill", batch_cmd_drill },
 	};
-	const char *name = argc > 0 ? argv[0] : "check";
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(name, commands[i].name) == 0) {
-			if (argc == 0) {
-				char *def[] = { (char *)"check", NULL };
-				return commands[i].run(cfg, 1, def, o);
-			}
-			return commands[i].run(cfg, argc, argv, o);
-		}
+	if (argc == 0)
+		return batch_cmd_run(cfg, 0, argv, o);
+	const char *name = argv[0];
+	if (o->dry_run && strcmp(name, "run") != 0 && strcmp(name, "prune") != 0) {
+		fputs(_("upkeep: --dry-run goes with the policy run and prune only\n"), stderr);
+		return EXIT_USAGE;
 	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].run(cfg, argc, argv, o);
 	char *safe = escape_text(name, (size_t)-1, 40, 0);
-	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: check, adopt, backup, snapshots, restore, verify, files, pin, unpin, forget, prune, diff, export, repair, install)\n"), safe);
+	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: run, check, adopt, install, backup, snapshots, restore, verify, files, pin, unpin, forget, prune, diff, export, repair, drill)\n"), safe);
 	free(safe);
 	return EXIT_USAGE;
 }

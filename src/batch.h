@@ -6,18 +6,20 @@
 
 #include <stdbool.h>
 
+#include "check.h"
 #include "conf.h"
 
 struct batch_options {
 	bool json;     /* one JSON object per line on stdout */
-	bool quiet;    /* no progress on stderr */
+	bool quiet;    /* no progress on stderr; errors only */
+	bool verbose;  /* every log line (steps included) on stderr too */
 	/* archive commands */
 	const char *note;  /* backup --note TEXT */
 	const char *to;    /* restore --to DIR */
 	bool force;        /* restore: DIR may be non-empty */
 	bool read_data;    /* verify: re-read and re-hash every chunk */
 	bool all;          /* verify: every snapshot */
-	bool dry_run;      /* prune: say what would go, change nothing */
+	bool dry_run;      /* prune, the policy run: say what would be done, change nothing */
 	bool yes;          /* forget: really delete */
 	bool current;      /* diff: against the live tree */
 	const char *output; /* export --output FILE */
@@ -26,6 +28,17 @@ struct batch_options {
 	bool allow_downgrade; /* a release older than the installed one */
 	bool force_drift;     /* overwrite files changed locally */
 };
+
+/* Makes sure the state database can be opened and written (exit code
+ * from err on failure). */
+int batch_probe_store(const struct config *cfg, struct up_error *err);
+/* Checks the named targets (n == 0: all) through the worker, concurrently
+ * (flags: enum worker_check_flags). results[i] is target i's result or
+ * NULL; *job the check's job in the state database (0 = none). Returns an
+ * exit code; free the results with batch_check_free(). */
+int batch_check(const struct config *cfg, const char *const *targets, size_t n, unsigned flags,
+		const struct batch_options *o, struct check_result ***results, int64_t *job);
+void batch_check_free(const struct config *cfg, struct check_result ***results);
 
 /* Runs one command (argv[0]) and returns the exit code (upkeep.h). */
 int batch_run(const struct config *cfg, int argc, char **argv, const struct batch_options *o);

@@ -49,6 +49,16 @@ struct backup_cfg {
 	int compression;         /* zstd level, default 3 */
 };
 
+/* Restore drills: the latest snapshot restored into a scratch directory,
+ * checked, timed and recorded. */
+struct drill_cfg {
+	long long every_ms;      /* scheduled drill interval, 0 = none */
+	char *check;             /* run against the restored tree (no shell), or NULL */
+	long long timeout_ms;    /* the check's limit, default 10 min */
+	long long tolerance_ms;  /* slowdowns smaller than this are not alerts, default 1 s */
+	char *dir;               /* where scratch directories go, NULL = STATE_DIR/drills */
+};
+
 struct health_cfg {
 	char *command;           /* run without a shell (split on spaces), or NULL */
 	char *url;               /* http(s) URL, or NULL */
@@ -87,15 +97,26 @@ struct source_cfg {
 	struct asset_cfg asset;
 };
 
-struct webhook_cfg { char *url; char *secret; long long timeout_ms; };
-struct mail_cfg { char *to; char *sendmail; };
+struct webhook_cfg {
+	char *url;               /* may hold a token: never logged whole */
+	char *secret;            /* HMAC-SHA256 key for X-Upkeep-Signature, or NULL */
+	char *token;             /* sent as "Authorization: Bearer TOKEN", or NULL */
+	long long timeout_ms;    /* per attempt, default 10 s */
+	int retries;             /* further attempts after a failure, default 3 */
+};
+struct mail_cfg {
+	char *to;                /* recipients, as a To: header takes them */
+	char *sendmail;          /* the program, default /usr/sbin/sendmail */
+	char *from;              /* From: header, or NULL (sendmail's default) */
+};
 
 enum notify_event {
 	NOTIFY_SUCCESS = 1 << 0,
 	NOTIFY_FAILURE = 1 << 1,
 	NOTIFY_ROLLBACK = 1 << 2,
 	NOTIFY_SECURITY = 1 << 3,
-	NOTIFY_BACKUP_FAILURE = 1 << 4
+	NOTIFY_BACKUP_FAILURE = 1 << 4,
+	NOTIFY_DRILL_FAILURE = 1 << 5
 };
 
 struct notify_cfg {
@@ -121,6 +142,7 @@ struct target_cfg {
 	struct verify_cfg verify;
 	struct retention_cfg retention;
 	struct backup_cfg backup;
+	struct drill_cfg drill;
 	struct limits_cfg limits;
 	struct flag_markers flags;
 	struct notify_cfg notify;

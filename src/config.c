@@ -198,7 +198,8 @@ static const struct confvalue_name auto_names[] = {
 static const struct confvalue_name event_names[] = {
 	{ "success", NOTIFY_SUCCESS }, { "failure", NOTIFY_FAILURE },
 	{ "rollback", NOTIFY_ROLLBACK }, { "security", NOTIFY_SECURITY },
-	{ "backup_failure", NOTIFY_BACKUP_FAILURE }, { NULL, 0 }
+	{ "backup_failure", NOTIFY_BACKUP_FAILURE }, { "drill_failure", NOTIFY_DRILL_FAILURE },
+	{ NULL, 0 }
 };
 
 #define RETAIN_MAX 100000
@@ -226,6 +227,14 @@ static const struct field backup_fields[] = {
 	F("before_install", T_BOOL, backup.before_install),
 	F("every", T_DURATION, backup.every_ms),
 	FX("compression", T_INT, backup.compression, .min = 1, .max = 19),
+	END
+};
+static const struct field drill_fields[] = {
+	F("every", T_DURATION, drill.every_ms),
+	F("check", T_STR, drill.check),
+	FX("timeout", T_DURATION, drill.timeout_ms, .flags = FL_POSITIVE),
+	F("tolerance", T_DURATION, drill.tolerance_ms),
+	FX("dir", T_ABSPATH, drill.dir, .flags = FL_NOT_ROOT),
 	END
 };
 #define HEALTH_COMMON \
@@ -256,12 +265,15 @@ static const struct field limits_fields[] = {
 static const struct field webhook_fields[] = {
 	F("url", T_HTTP_URL, notify.webhook.url),
 	F("secret", T_STR, notify.webhook.secret),
+	F("token", T_STR, notify.webhook.token),
 	FX("timeout", T_DURATION, notify.webhook.timeout_ms, .flags = FL_POSITIVE),
+	FX("retries", T_INT, notify.webhook.retries, .max = 10),
 	END
 };
 static const struct field mail_fields[] = {
 	FX("to", T_STR, notify.mail.to, .flags = FL_NONEMPTY),
 	FX("sendmail", T_STR, notify.mail.sendmail, .flags = FL_NONEMPTY),
+	FX("from", T_STR, notify.mail.from, .flags = FL_NONEMPTY),
 	END
 };
 static const struct field notify_fields[] = {
@@ -301,6 +313,7 @@ static const struct field defaults_fields[] = {
 	SECTION("policy", policy_fields),
 	SECTION("verify", verify_fields),
 	SECTION("backup", backup_fields),
+	SECTION("drill", drill_fields),
 	SECTION("health", health_default_fields),
 	SECTION("flags", flags_fields),
 	SECTION("limits", limits_fields),
@@ -319,6 +332,7 @@ static const struct field target_fields[] = {
 	SECTION("verify", verify_fields),
 	SECTION("retention", retention_fields),
 	SECTION("backup", backup_fields),
+	SECTION("drill", drill_fields),
 	SECTION("flags", flags_fields),
 	SECTION("limits", limits_fields),
 	SECTION("notify", notify_fields),
@@ -639,8 +653,11 @@ static void target_init(struct target_cfg *t)
 	t->limits = (struct limits_cfg){ 512LL << 20, 10 * 60 * 1000, 30 * 1000 };
 	strings_set(&t->flags.security, &t->flags.n_security, "Security");
 	strings_set(&t->flags.hotfix, &t->flags.n_hotfix, "Hotfix");
+	t->drill = (struct drill_cfg){ .timeout_ms = 10 * 60 * 1000, .tolerance_ms = 1000 };
 	t->notify.webhook.timeout_ms = 10 * 1000;
-	t->notify.on = NOTIFY_FAILURE | NOTIFY_ROLLBACK | NOTIFY_SECURITY | NOTIFY_BACKUP_FAILURE;
+	t->notify.webhook.retries = 3;
+	t->notify.on = NOTIFY_FAILURE | NOTIFY_ROLLBACK | NOTIFY_SECURITY | NOTIFY_BACKUP_FAILURE |
+		       NOTIFY_DRILL_FAILURE;
 }
 
 static void target_free(struct target_cfg *t)
@@ -653,7 +670,8 @@ static void target_free(struct target_cfg *t)
 		&t->hooks.pre_restore, &t->hooks.post_restore, &t->health.command,
 		&t->health.url, &t->health.expect_body, &t->policy.window,
 		&t->verify.allowed_signers, &t->verify.keyring, &t->notify.webhook.url,
-		&t->notify.webhook.secret, &t->notify.mail.to, &t->notify.mail.sendmail,
+		&t->notify.webhook.secret, &t->notify.webhook.token, &t->notify.mail.to,
+		&t->notify.mail.sendmail, &t->notify.mail.from, &t->drill.check, &t->drill.dir,
 	};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		FREE(*strings[i]);

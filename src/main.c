@@ -15,6 +15,7 @@
 #include "crashpoint.h"
 #include "demo.h"
 #include "i18n.h"
+#include "log.h"
 #include "paths.h"
 #include "source.h"
 #include "upkeep.h"
@@ -23,12 +24,15 @@
 static void usage(FILE *out)
 {
 	fputs(_("Usage: upkeep [OPTION]...                 open the console\n"
-		"       upkeep --batch [COMMAND [ARG]...]  run headless (default command: check)\n"
+		"       upkeep --batch [--dry-run]         the policy run over every target\n"
+		"       upkeep --batch COMMAND [ARG]...    run one command headless\n"
 		"       upkeep --check-config              validate the configuration\n"
 		"       upkeep --demo DIR                  create a self-contained demo in DIR\n"
 		"       upkeep --list-targets              print the configured target names\n"
 		"\n"
 		"Batch commands:\n"
+		"  run [--dry-run]          the policy run (the default): check, back up when due,\n"
+		"                           install what the policy allows, prune, drill when due\n"
 		"  check [TARGET]...        list releases newer than the installed ones\n"
 		"  adopt TARGET VERSION     record the version of an app installed before upkeep\n"
 		"  backup TARGET [--note TEXT]        snapshot the target's tree into the archive\n"
@@ -48,20 +52,23 @@ static void usage(FILE *out)
 		"  install TARGET [VERSION] [--allow-downgrade] [--force-drift]\n"
 		"                                     install a release (default: the newest offered)\n"
 		"                                     with snapshot, hooks, health check and rollback\n"
+		"  drill TARGET                       restore the newest snapshot into a scratch\n"
+		"                                     directory, compare, check and time it\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE        configuration file (default: $XDG_CONFIG_HOME/upkeep/upkeep.yaml,\n"
 		"                           else /etc/upkeep/upkeep.yaml)\n"
 		"  -b, --batch              run a batch command instead of the console\n"
 		"      --json               batch output as one JSON object per line\n"
-		"  -q, --quiet              no progress or confirmations on stderr/stdout\n"
+		"  -q, --quiet              errors only: no progress, confirmations or summary\n"
+		"  -v, --verbose            every log line (steps included) on stderr too\n"
 		"      --note TEXT          backup: a note kept with the snapshot\n"
 		"      --to DIR             restore: the directory to write into\n"
 		"      --force              restore: DIR may exist and hold files (they are replaced)\n"
 		"      --read-data          verify: re-read and re-hash every chunk\n"
 		"      --all                verify: every snapshot\n"
 		"      --yes                forget: really delete the snapshot\n"
-		"      --dry-run            prune: show what would be removed, change nothing\n"
+		"      --dry-run            run, prune: show what would be done, change nothing\n"
 		"      --current            diff: compare with the target's live tree\n"
 		"      --output FILE        export: write the tar stream to FILE\n"
 		"      --rebuild-index      repair: rebuild the archive index from the archive files\n"
@@ -84,7 +91,9 @@ static void usage(FILE *out)
 		"       install: files changed locally (see --force-drift)\n"
 		"  6    install: failed after the switch began; the old release is back\n"
 		"  7    install: the rollback failed or the old release is unhealthy too\n"
-		"  100  check: updates are available\n"), out);
+		"  100  check: updates are available\n"
+		"  101  run: updates are pending that the policy did not allow\n"
+		"  102  run, drill: a restore drill was more than 1.5 times slower than the last\n"), out);
 }
 
 /* One point a line: its name, a tab, what the process has done there. */
@@ -114,6 +123,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "batch", no_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
@@ -137,11 +147,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:bqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:bqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cli->config = optarg; break;
 		case 'b': cli->batch = true; break;
 		case 'q': cli->batch_opts.quiet = true; break;
+		case 'v': cli->batch_opts.verbose = true; break;
 		case OPT_JSON: cli->batch_opts.json = true; break;
 		case OPT_ASCII: cli->console_opts.ascii = true; break;
 		case OPT_NO_COLOR: cli->console_opts.no_color = true; break;
@@ -224,7 +235,10 @@ int main(int argc, char **argv)
 			puts(cfg->targets[i].name);
 		code = EXIT_OK;
 	} else if (cli.batch) {
+		log_setup(cli.batch_opts.verbose ? LOG_ECHO_VERBOSE :
+			  cli.batch_opts.quiet ? LOG_ECHO_NONE : LOG_ECHO_DEFAULT);
 		code = batch_run(cfg, argc - optind, argv + optind, &cli.batch_opts);
+		log_close();
 	} else if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fputs(_("upkeep: the console needs a terminal; use --batch for scripts\n"), stderr);
 		code = EXIT_USAGE;

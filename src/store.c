@@ -93,6 +93,16 @@ static const char *const store_migrations[] = {
 	" old_dev INTEGER NOT NULL DEFAULT 0, old_ino INTEGER NOT NULL DEFAULT 0,"
 	" new_dev INTEGER NOT NULL DEFAULT 0, new_ino INTEGER NOT NULL DEFAULT 0,"
 	" phase TEXT NOT NULL, preserved INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);",
+	/* 3 -> 4: restore drills (one row per drill job) and notices sent once
+	 * (a security release per tag). */
+	"CREATE TABLE drills (job_id INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,"
+	" target TEXT NOT NULL, snapshot INTEGER NOT NULL, time INTEGER NOT NULL,"
+	" ok INTEGER NOT NULL, restore_ms INTEGER NOT NULL DEFAULT 0,"
+	" files INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,"
+	" slower INTEGER NOT NULL DEFAULT 0, error TEXT);"
+	"CREATE INDEX drills_by_target ON drills (target, time);"
+	"CREATE TABLE notices (target TEXT NOT NULL, event TEXT NOT NULL, subject TEXT NOT NULL,"
+	" time INTEGER NOT NULL, PRIMARY KEY (target, event, subject));",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) == STORE_SCHEMA_VERSION,

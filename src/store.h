@@ -18,8 +18,8 @@
 #include "error.h"
 
 /* Version 1: targets, releases. Version 2: jobs, job_steps, job_events.
- * Version 3: intents. */
-#define STORE_SCHEMA_VERSION 3
+ * Version 3: intents. Version 4: drills (drill.c), notices (notify.c). */
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "health.h"
 #include "hooks.h"
 #include "lockfile.h"
+#include "log.h"
 #include "stage.h"
 #include "swap.h"
 
@@ -46,6 +48,10 @@ void switchover_journal(struct switchover *sw, const char *level, const char *fm
 	if (sw->job)
 		store_job_event(sw->s, sw->job, level, text, &e);
 	err_clear(&e);
+	char *safe = escape_text(text, (size_t)-1, 0, 0);
+	log_job(sw->job, log_level_parse(level), "%s: %s: %s", sw->t->name,
+		sw->kind ? sw->kind : "install", safe);
+	free(safe);
 	strvec_push_owned(&sw->r->log, text);
 }
 
@@ -63,6 +69,8 @@ int switchover_step(struct switchover *sw, const char *name, switchover_step_fn 
 {
 	int64_t id;
 	lock_note(sw, name);
+	log_job(sw->job, LOG_LVL_STEP, "%s: %s: step %s", sw->t->name, sw->kind ? sw->kind : "install",
+		name);
 	if (store_job_step_begin(sw->s, sw->job, name, &id, &sw->err) < 0)
 		return err_prefix(&sw->err, "journal");
 	int rc = fn(sw, ctx);

@@ -12,7 +12,9 @@ enum upkeep_exit {
 	EXIT_MISMATCH = 5,        /* adopt: the tree differs; install: local drift */
 	EXIT_ROLLED_BACK = 6,     /* install: failed after the switch, old release back */
 	EXIT_BROKEN = 7,          /* install: rollback failed or old release unhealthy */
-	EXIT_UPDATES = 100        /* check: updates are available */
+	EXIT_UPDATES = 100,       /* check: updates are available */
+	EXIT_PENDING = 101,       /* policy run: updates pending that the policy did not allow */
+	EXIT_DRILL_SLOWER = 102   /* drill: passed, but more than 1.5x slower than the last one */
 };
 
 /* How long to wait for another process's hold on the state database. */

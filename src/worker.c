@@ -32,6 +32,7 @@ struct job {
 	int64_t id;        /* the id events carry */
 	int64_t store_id;  /* the row in the state database, 0 = none */
 	enum job_kind kind;
+	bool record;       /* write the job and its results to the state database */
 	struct strvec targets;
 	volatile int cancel;
 	struct job *next;
@@ -223,7 +224,7 @@ static void report_task(struct worker *w, struct store *s, struct job *job, stru
 				    task->t->limits.timeout_ms / 1000, task->t->limits.fetch_ms / 1000);
 	}
 	struct up_error err = UP_ERROR_INIT;
-	if (s && check_record(s, r, &err) < 0) {
+	if (s && job->record && check_record(s, r, &err) < 0) {
 		emit_simple(w, EV_JOB_LOG, job->id, r->target, err.msg, err.status);
 		err_clear(&err);
 	}
@@ -231,7 +232,7 @@ static void report_task(struct worker *w, struct store *s, struct job *job, stru
 		(*failed)++;
 		char *line = xasprintf("%s: %s", task->t->name, r->error);
 		emit_simple(w, EV_JOB_LOG, job->id, task->t->name, line, UP_ERR_SOURCE);
-		if (s)
+		if (s && job->store_id)
 			store_job_event(s, job->store_id, "error", line, NULL);
 		free(line);
 	}
@@ -321,7 +322,7 @@ static void run_check(struct worker *w, struct store *s, struct job *job)
 
 	enum job_state st = job->cancel ? JOB_CANCELLED : failed ? JOB_FAILED : JOB_OK;
 	char *summary = failed ? xasprintf("%zu of %zu targets failed", failed, n) : NULL;
-	if (s)
+	if (s && job->store_id)
 		store_job_set_state(s, job->store_id, st, summary, NULL);
 	emit_simple(w, EV_JOB_FINISHED, job->id, NULL, summary,
 		    job->cancel ? UP_ERR_CANCELLED : failed ? UP_ERR_SOURCE : UP_OK);
@@ -339,7 +340,7 @@ static void job_free(struct job *job)
 static void run_job(struct worker *w, struct store *s, struct job *job)
 {
 	const char *target = job->targets.n == 1 ? job->targets.items[0] : NULL;
-	if (s && store_job_create(s, "check", target, &job->store_id, NULL) == 0)
+	if (s && job->record && store_job_create(s, "check", target, &job->store_id, NULL) == 0)
 		store_job_set_state(s, job->store_id, JOB_RUNNING, NULL, NULL);
 	emit_simple(w, EV_JOB_STARTED, job->id, target, "check", UP_OK);
 	switch (job->kind) {
@@ -455,8 +456,15 @@ size_t worker_busy(struct worker *w)
 int64_t worker_submit_check(struct worker *w, const char *const *targets, size_t n,
 			    struct up_error *err)
 {
+	return worker_submit_check_flags(w, targets, n, 0, err);
+}
+
+int64_t worker_submit_check_flags(struct worker *w, const char *const *targets, size_t n,
+				  unsigned flags, struct up_error *err)
+{
 	struct job *job = xcalloc(1, sizeof(*job));
 	job->kind = JOB_CHECK;
+	job->record = !(flags & WORKER_CHECK_NO_RECORD);
 	for (size_t i = 0; i < n; i++) {
 		if (!config_find_target(w->cfg, targets[i])) {
 			char *name = escape_text(targets[i], (size_t)-1, 64, 0);

@@ -53,6 +53,13 @@ bool worker_next_event(struct worker *w, struct event *out);
  * (err set). */
 int64_t worker_submit_check(struct worker *w, const char *const *targets, size_t n,
 			    struct up_error *err);
+enum worker_check_flags {
+	/* Nothing is written to the state database: no job row, no recorded
+	 * results (a dry run). Installed versions are still read from it. */
+	WORKER_CHECK_NO_RECORD = 1 << 0
+};
+int64_t worker_submit_check_flags(struct worker *w, const char *const *targets, size_t n,
+				  unsigned flags, struct up_error *err);
 /* Requests cooperative cancellation of a job (0 = all jobs). */
 void worker_cancel(struct worker *w, int64_t job_id);
 /* Per-target threads that were abandoned after their deadline and still

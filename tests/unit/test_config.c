@@ -296,7 +296,7 @@ static void test_builtin_defaults(void **state)
 	assert_int_equal(t->policy.auto_install, 0);
 	assert_null(t->policy.window);
 	assert_int_equal(t->notify.on, NOTIFY_FAILURE | NOTIFY_ROLLBACK | NOTIFY_SECURITY |
-			 NOTIFY_BACKUP_FAILURE);
+			 NOTIFY_BACKUP_FAILURE | NOTIFY_DRILL_FAILURE);
 	config_free(&cfg);
 }
 
@@ -476,7 +476,7 @@ static void test_error_unknown_key(void **state)
 			  "state_dir, cache_dir, defaults, notify, targets)");
 	assert_case_error(msg, 6, 5, "targets.app: unknown key \"colour\" (expected one of: "
 			  "source, path, layout, keep_releases, channel, preserve, hooks, health, "
-			  "policy, verify, retention, backup, flags, limits, notify)");
+			  "policy, verify, retention, backup, drill, flags, limits, notify)");
 	assert_case_error(msg, 7, 15, "targets.app.health: unknown key \"urll\" (expected one of: "
 			  "command, url, expect, body, timeout, retries, interval)");
 	assert_int_equal(count_lines(msg), 3);
@@ -484,7 +484,7 @@ static void test_error_unknown_key(void **state)
 	/* defaults take fewer keys than a target */
 	msg = load_fails("defaults:\n  path: /srv\n", UP_ERR_CONFIG);
 	assert_case_error(msg, 2, 3, "defaults: unknown key \"path\" (expected one of: timeout, "
-			  "channel, retention, policy, verify, backup, health, flags, limits)");
+			  "channel, retention, policy, verify, backup, drill, health, flags, limits)");
 	free(msg);
 }
 
@@ -620,7 +620,7 @@ static void test_error_bad_enum(void **state)
 	assert_case_error(msg, 3, 38, "defaults.policy.auto_install: unknown value \"everything\" "
 			  "(expected one of: major, minor, patch, pre-release, security, hotfix)");
 	assert_case_error(msg, 4, 25, "notify.on: unknown value \"explosion\" (expected one of: "
-			  "success, failure, rollback, security, backup_failure)");
+			  "success, failure, rollback, security, backup_failure, drill_failure)");
 	assert_case_error(msg, 7, 42, "targets.app.source.scheme: unknown value \"calver\" "
 			  "(expected one of: semver, date, regex)");
 	assert_case_error(msg, 9, 13, "targets.app.layout: unknown value \"stacked\"");
@@ -841,7 +841,7 @@ static void test_all_errors_reported(void **state)
 		"%1$s:4:11: targets.app.path: \"apps/app\" is a relative path (expected an absolute "
 		"path starting with /)\n"
 		"%1$s:5:5: targets.app: unknown key \"colour\" (expected one of: source, path, layout, "
-		"keep_releases, channel, preserve, hooks, health, policy, verify, retention, backup, "
+		"keep_releases, channel, preserve, hooks, health, policy, verify, retention, backup, drill, "
 		"flags, limits, notify)\n"
 		"%1$s:6:3: targets.other: missing required key \"source\" (expected a mapping with "
 		"git: URL)\n"
