@@ -8,8 +8,8 @@
 
 # The batch commands and options; tests/integration/docs_drift.sh checks
 # these lists against upkeep's own.
-_upkeep_commands='check adopt backup snapshots restore verify files pin unpin forget prune diff export repair install'
-_upkeep_options='--config --batch --json --quiet --check-config --list-targets --demo
+_upkeep_commands='run check adopt backup snapshots restore verify files pin unpin forget prune diff export repair install drill'
+_upkeep_options='--config --batch --json --quiet --verbose --check-config --list-targets --demo
 	--note --to --force --read-data --all --yes --dry-run --current --output
 	--rebuild-index --allow-downgrade --force-drift --ascii --no-color --help --version
 	--list-crash-points'
@@ -123,7 +123,7 @@ _upkeep()
 	case ${args[0]} in
 		check)
 			COMPREPLY=($(compgen -W "$(_upkeep_targets)" -- "$cur")) ;;
-		adopt|backup|snapshots|install|prune)
+		adopt|backup|snapshots|install|prune|drill)
 			((n == 0)) && COMPREPLY=($(compgen -W "$(_upkeep_targets)" -- "$cur")) ;;
 		restore)
 			if ((n == 0)); then
