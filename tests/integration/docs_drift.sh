@@ -13,6 +13,8 @@
 #   - every configuration key and every allowed word of the schema tables of
 #     src/config.c is in upkeep.yaml(5), and every key is in
 #     data/upkeep.yaml.example;
+#   - every package CI installs (contrib/quickstart.sh) is in the README's
+#     dependency list and in debian/control's Build-Depends;
 #   - groff -ww finds nothing to warn about in either page.
 . "$top_srcdir/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 missing"
@@ -146,6 +148,22 @@ check("every configuration key is in upkeep.yaml(5)", [k for k in keys if k not 
 check("every allowed word is in upkeep.yaml(5)", [w for w in words if w not in man5_words])
 check("every configuration key is in data/upkeep.yaml.example",
       [k for k in keys if not re.search(r"(^|[\s{,#])" + re.escape(k) + r":", example, re.M)])
+
+# ---- packages: contrib/quickstart.sh's PACKAGES (what CI installs) are the
+# README's dependency list and debian/control's Build-Depends.
+m = re.search(r"^PACKAGES=\((.*?)^\)", read(f"{src}/contrib/quickstart.sh"), re.M | re.S)
+packages = re.sub(r"#.*", "", m.group(1)).split() if m else []
+if len(packages) < 10:
+    results.append(f"not ok\tquickstart's PACKAGES are found\tfound {packages}")
+m = re.search(r"^Dependencies \(Debian package names\):(.*?)\n\n", readme, re.M | re.S)
+readme_deps = re.split(r"[\s,()]+", m.group(1)) if m else []
+check(f"every package of quickstart's PACKAGES ({len(packages)}) is in the README's dependencies",
+      [p for p in packages if p not in readme_deps])
+m = re.search(r"^Build-Depends:(.*?)^\S", read(f"{src}/debian/control"), re.M | re.S)
+build_deps = re.findall(r"^\s*([a-z0-9][a-z0-9.+-]*)", re.sub(r"#.*", "", m.group(1)), re.M) if m else []
+implied = {"build-essential", "debhelper", "dpkg-dev"}  # by dpkg-buildpackage and debhelper-compat
+check("every package of quickstart's PACKAGES is in debian/control's Build-Depends",
+      [p for p in packages if p not in build_deps and p not in implied])
 
 print("\n".join(results))
 PYEOF
