@@ -12,7 +12,7 @@
 command -v dpkg-buildpackage >/dev/null 2>&1 || skip_all "dpkg-buildpackage missing (apt-get install dpkg-dev)"
 command -v dh >/dev/null 2>&1 || skip_all "debhelper missing (apt-get install debhelper)"
 src=$(cd "$top_srcdir" && pwd -P)
-top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) || top=
+top=$(git -c safe.directory="$src" -C "$src" rev-parse --show-toplevel 2>/dev/null) || top=
 [ "$top" = "$src" ] || skip_all "not a git checkout (distcheck or a release tarball)"
 [ -z "${DEB_RULES_REQUIRES_ROOT:-}" ] || skip_all "inside dpkg-buildpackage (the package being built is this one)"
 B=$(dirname "$UPKEEP")
@@ -23,7 +23,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS
 # The tracked and new files of the working tree, as they are now.
 W=$T/deb/upkeep-0.1.0
 mkdir -p "$W"
-(cd "$src" && git ls-files -z -c -o --exclude-standard | xargs -0 cp -P --parents -t "$W") ||
+(cd "$src" && git -c safe.directory="$src" ls-files -z -c -o --exclude-standard | xargs -0 cp -P --parents -t "$W") ||
 	bail "copying the source tree"
 rm -rf "$W/build" "$W"/build-*
 ok "the copy has the debian directory" test -x "$W/debian/rules"
