@@ -26,6 +26,7 @@
 #include "archive_verify.h"
 #include "escape.h"
 #include "i18n.h"
+#include "log.h"
 #include "store.h"
 #include "upkeep.h"
 #include "util.h"
@@ -34,6 +35,7 @@
 struct session {
 	struct store *store;
 	int64_t job;
+	const char *kind, *target;   /* of the job, for the log */
 	struct archive_index *idx;
 	struct up_error err;
 };
@@ -57,6 +59,10 @@ static int session_open(struct session *s, const struct config *cfg, const char 
 		    store_job_create(s->store, kind, target, &s->job, &s->err) < 0 ||
 		    store_job_set_state(s->store, s->job, JOB_RUNNING, NULL, &s->err) < 0)
 			return -1;
+		s->kind = kind;
+		s->target = target;
+		log_job(s->job, LOG_LVL_INFO, "%s%s%s: started", target ? target : "", target ? ": " : "",
+			kind);
 	}
 	char *dir = archive_dir_for(cfg->state_dir);
 	int rc = archive_index_open(dir, UPKEEP_LOCK_TIMEOUT_MS, &s->idx, &s->err);
@@ -72,6 +78,11 @@ static void session_close(struct session *s, int rc)
 		store_job_set_state(s->store, s->job, rc < 0 ? JOB_FAILED : JOB_OK,
 				    rc < 0 ? s->err.msg : NULL, &e);
 		err_clear(&e);
+		char *why = rc < 0 ? escape_text(s->err.msg ? s->err.msg : "?", (size_t)-1, 0, 0) : NULL;
+		log_job(s->job, rc < 0 ? LOG_LVL_ERROR : LOG_LVL_INFO, "%s%s%s: %s%s",
+			s->target ? s->target : "", s->target ? ": " : "", s->kind ? s->kind : "job",
+			rc < 0 ? "failed: " : "done", why ? why : "");
+		free(why);
 	}
 	archive_index_close(&s->idx);
 	store_close(&s->store);
@@ -898,6 +909,7 @@ int batch_cmd_repair(const struct config *cfg, int argc, char **argv, const stru
 	}
 	struct session s;
 	memset(&s, 0, sizeof(s));
+	s.kind = "repair";
 	struct repair_result r;
 	int rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s.store, &s.err);
 	if (rc == 0)

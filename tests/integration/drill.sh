@@ -70,6 +70,7 @@ is "$(mails)" 1 "no snapshot: the failed drill is mailed"
 rm -f "$T/mail"/*
 up --config "$CFG" --batch backup app
 rc_is 0 "fixture: a snapshot"
+like "$(cat "$UPKEEP_LOG_FILE")" '^info \[job [0-9]+\] app: backup: done$' "the backup command logs its outcome with its job id"
 
 # ---------------------------------------------------------------- success
 up --config "$CFG" --batch drill app --json
