@@ -256,6 +256,8 @@ static int walk_entry(struct backup *b, int dfd, const char *rel, const char *na
 		      struct up_error *err)
 {
 	struct stat st;
+	if (b->o->cancel && *b->o->cancel)
+		return err_set(err, UP_ERR_CANCELLED, _("backup of %s cancelled"), b->o->path);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		warn(b, rel, name, strerror(errno));
 		return 0;

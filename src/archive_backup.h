@@ -33,6 +33,9 @@ struct backup_opts {
 	 * so far (files, bytes, files_read), or NULL. */
 	void (*progress)(void *ctx, const struct backup_result *so_far);
 	void *progress_ctx;
+	/* Non-zero = stop before the next file: UP_ERR_CANCELLED, nothing is
+	 * committed and the unfinished archive file is removed. May be NULL. */
+	const volatile int *cancel;
 };
 
 struct backup_result {

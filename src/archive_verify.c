@@ -174,6 +174,10 @@ static int check_packs(struct verify *v, struct up_error *err)
 				    -1, &st, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		rc = SQLITE_OK;
+		if (v->o->cancel && *v->o->cancel) {
+			sqlite3_finalize(st);
+			return err_set(err, UP_ERR_CANCELLED, _("verify cancelled"));
+		}
 		int64_t id = sqlite3_column_int64(st, 0);
 		char *path = xasprintf("%s/%s", archive_index_pack_dir(v->idx),
 				       (const char *)sqlite3_column_text(st, 1));
@@ -281,6 +285,10 @@ static int check_snapshots(struct verify *v, struct up_error *err)
 				    &known, NULL) == SQLITE_OK ? 0 : archive_index_fail(v->idx, SQLITE_ERROR, "verify", err);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		uint8_t root_hash[HASH_LEN];
+		if (v->o->cancel && *v->o->cancel) {
+			rc = err_set(err, UP_ERR_CANCELLED, _("verify cancelled"));
+			break;
+		}
 		bool have = root_listing_id(v, s[i].root, root_hash);
 		v->res->snapshots++;
 		rc = walk_snapshot(v, s[i].id, s[i].root, have ? root_hash : NULL, "", known, err);

@@ -20,6 +20,9 @@ struct verify_opts {
 	/* Called at most every 200 ms with the figures so far. */
 	void (*progress)(void *ctx, const struct verify_result *r);
 	void *progress_ctx;
+	/* Non-zero = stop at the next archive file or snapshot with
+	 * UP_ERR_CANCELLED (verify changes nothing). May be NULL. */
+	const volatile int *cancel;
 };
 
 struct verify_problem {

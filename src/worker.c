@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "escape.h"
 #include "store.h"
 #include "upkeep.h"
@@ -26,7 +29,7 @@
 /* Slack on top of a target's own limits before its thread is abandoned. */
 #define WORKER_GRACE_MS 2000
 
-enum job_kind { JOB_CHECK };
+enum job_kind { JOB_CHECK, JOB_TASK };
 
 struct job {
 	int64_t id;        /* the id events carry */
@@ -34,6 +37,7 @@ struct job {
 	enum job_kind kind;
 	bool record;       /* write the job and its results to the state database */
 	struct strvec targets;
+	struct worker_task task;   /* JOB_TASK; kind and target owned copies */
 	volatile int cancel;
 	struct job *next;
 };
@@ -76,6 +80,9 @@ void event_free(struct event *ev)
 {
 	FREE(ev->target);
 	FREE(ev->text);
+	if (ev->payload && ev->payload_free)
+		ev->payload_free(ev->payload);
+	ev->payload = NULL;
 	if (ev->result) {
 		check_result_free(ev->result);
 		FREE(ev->result);
@@ -334,11 +341,148 @@ static void run_check(struct worker *w, struct store *s, struct job *job)
 static void job_free(struct job *job)
 {
 	strvec_clear(&job->targets);
+	if (job->task.arg_free)
+		job->task.arg_free(job->task.arg);
+	free((char *)job->task.kind);
+	free((char *)job->task.target);
 	free(job);
+}
+
+/* ---- task jobs ---- */
+
+struct job_ctx {
+	struct worker *w;
+	struct store *s;
+	struct job *job;
+	int64_t step;      /* the current step's row, 0 = none */
+	bool task_record;
+};
+
+const struct config *job_ctx_config(const struct job_ctx *c)
+{
+	return c->w->cfg;
+}
+
+struct store *job_ctx_store(struct job_ctx *c)
+{
+	return c->s;
+}
+
+const volatile int *job_ctx_cancel(const struct job_ctx *c)
+{
+	return &c->job->cancel;
+}
+
+bool job_ctx_cancelled(const struct job_ctx *c)
+{
+	return c->job->cancel != 0;
+}
+
+int64_t job_ctx_store_id(const struct job_ctx *c)
+{
+	return c->job->store_id;
+}
+
+void job_ctx_set_store_id(struct job_ctx *c, int64_t id)
+{
+	pthread_mutex_lock(&c->w->mu);
+	c->job->store_id = id;
+	pthread_mutex_unlock(&c->w->mu);
+}
+
+static void ctx_step_end(struct job_ctx *c, bool ok, const char *error)
+{
+	if (c->step && c->s)
+		store_job_step_end(c->s, c->step, ok, error, NULL);
+	c->step = 0;
+}
+
+void job_ctx_step(struct job_ctx *c, const char *name)
+{
+	ctx_step_end(c, true, NULL);
+	if (c->task_record && c->s && c->job->store_id)
+		store_job_step_begin(c->s, c->job->store_id, name, &c->step, NULL);
+	emit_simple(c->w, EV_JOB_STEP, c->job->id, c->job->task.target, name, UP_OK);
+}
+
+void job_ctx_progress(struct job_ctx *c, long long bytes, long long bytes_total, long long files,
+		      long long files_total)
+{
+	struct event ev = { .type = EV_JOB_PROGRESS, .job_id = c->job->id, .done = bytes,
+			    .total = bytes_total, .files = files, .files_total = files_total };
+	emit(c->w, &ev);
+}
+
+void job_ctx_log(struct job_ctx *c, const char *level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (c->task_record && c->s && c->job->store_id)
+		store_job_event(c->s, c->job->store_id, level, text, NULL);
+	struct event ev = { .type = EV_JOB_LOG, .job_id = c->job->id, .text = text };
+	emit(c->w, &ev);
+}
+
+void job_ctx_result(struct job_ctx *c, void *payload, void (*payload_free)(void *))
+{
+	struct event ev = { .type = EV_JOB_RESULT, .job_id = c->job->id, .payload = payload,
+			    .payload_free = payload_free };
+	emit(c->w, &ev);
+}
+
+static void run_task(struct worker *w, struct store *s, struct job *job)
+{
+	struct job_ctx c = { .w = w, .s = s, .job = job, .task_record = job->task.record };
+	struct up_error err = UP_ERROR_INIT;
+	int rc = job->cancel ? err_set(&err, UP_ERR_CANCELLED, "cancelled before it started")
+			     : job->task.run(&c, job->task.arg, &err);
+	if (rc < 0 && err.status == UP_OK)
+		err.status = UP_ERR_INTERNAL;
+	ctx_step_end(&c, rc == 0, rc < 0 ? err.msg : NULL);
+	enum job_state st = rc == 0 ? JOB_OK : err.status == UP_ERR_CANCELLED ? JOB_CANCELLED
+									    : JOB_FAILED;
+	if (job->task.record && s && job->store_id)
+		store_job_set_state(s, job->store_id, st, rc < 0 ? err.msg : NULL, NULL);
+	emit_simple(w, EV_JOB_FINISHED, job->id, job->task.target, rc < 0 ? err.msg : NULL,
+		    rc < 0 ? (int)err.status : UP_OK);
+	err_clear(&err);
+}
+
+int64_t worker_submit_task(struct worker *w, const struct worker_task *task)
+{
+	struct job *job = xcalloc(1, sizeof(*job));
+	job->kind = JOB_TASK;
+	job->task = *task;
+	job->task.kind = xstrdup(task->kind);
+	job->task.target = task->target ? xstrdup(task->target) : NULL;
+	pthread_mutex_lock(&w->mu);
+	job->id = ++w->next_id;
+	struct job **tail = &w->queue;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = job;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return job->id;
 }
 
 static void run_job(struct worker *w, struct store *s, struct job *job)
 {
+	if (job->kind == JOB_TASK) {
+		const char *target = job->task.target;
+		int64_t id = 0;
+		if (job->task.record && s && store_job_create(s, job->task.kind, target, &id, NULL) == 0 &&
+		    store_job_set_state(s, id, JOB_RUNNING, NULL, NULL) == 0) {
+			pthread_mutex_lock(&w->mu);
+			job->store_id = id;
+			pthread_mutex_unlock(&w->mu);
+		}
+		emit_simple(w, EV_JOB_STARTED, job->id, target, job->task.kind, UP_OK);
+		run_task(w, s, job);
+		return;
+	}
 	const char *target = job->targets.n == 1 ? job->targets.items[0] : NULL;
 	if (s && job->record && store_job_create(s, "check", target, &job->store_id, NULL) == 0)
 		store_job_set_state(s, job->store_id, JOB_RUNNING, NULL, NULL);
@@ -346,6 +490,8 @@ static void run_job(struct worker *w, struct store *s, struct job *job)
 	switch (job->kind) {
 	case JOB_CHECK:
 		run_check(w, s, job);
+		break;
+	case JOB_TASK:
 		break;
 	}
 }
@@ -402,6 +548,13 @@ int worker_start(const struct config *cfg, struct worker **out, struct up_error 
 	}
 	*out = w;
 	return 0;
+}
+
+void worker_set_first_id(struct worker *w, int64_t first)
+{
+	pthread_mutex_lock(&w->mu);
+	w->next_id = first - 1;
+	pthread_mutex_unlock(&w->mu);
 }
 
 void worker_cancel(struct worker *w, int64_t job_id)

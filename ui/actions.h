@@ -17,7 +17,7 @@ enum act_result {
 	ACT_QUIT      /* leave the console */
 };
 
-#define ACTION_MAX_KEYS 4
+#define ACTION_MAX_KEYS 6
 
 struct action {
 	const char *name;                 /* stable name, for docs: "check-all" */

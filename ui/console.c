@@ -20,12 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "actions.h"
+#include "browse.h"
 #include "draw.h"
+#include "handlers.h"
+#include "joblog.h"
+#include "overlay.h"
 #include "escape.h"
 #include "i18n.h"
 #include "pane.h"
@@ -37,6 +43,12 @@
 
 /* How long to wait for another process's write lock on the state. */
 #define STORE_LOCK_MS 3000
+/* Jobs are read from the state database at most this often. */
+#define DB_READ_MS 1000
+/* Rows of history read from the store. */
+#define HISTORY_ROWS 500
+/* The second worker's job ids start here. */
+#define QUICK_FIRST_ID (1LL << 40)
 
 /* ------------------------------------------------------------------ */
 /* Signals: flags and a self-pipe, nothing else in the handlers.       */
@@ -242,21 +254,106 @@ static void apply_resize(struct ui *ui)
 /* The loop.                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The state database changed (or a second passed): read the queued and
+ * running jobs of every process again. */
+static void read_db_jobs(struct ui *ui)
+{
+	struct up_error e = UP_ERROR_INIT;
+	struct job_row *v = NULL;
+	size_t n = 0, before = ui->n_db_active;
+	ui->db_pending = false;
+	ui->db_read_ms = util_monotonic_ms();
+	if (!ui->store || joblog_active(ui->store, &v, &n, &e) < 0) {
+		err_clear(&e);
+		return;
+	}
+	/* A job that records itself (an install) gets its row while it runs:
+	 * tie the row to this console's job of that kind and target. */
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].pid != (int)getpid())
+			continue;
+		for (size_t k = 0; k < ui->model.n_jobs; k++) {
+			struct job_view *j = ui->model.jobs[k];
+			if (!j->store_id && j->phase != JOB_PHASE_DONE && j->kind && j->target &&
+			    v[i].target && strcmp(j->kind, v[i].kind) == 0 &&
+			    strcmp(j->target, v[i].target) == 0)
+				j->store_id = v[i].id;
+		}
+	}
+	for (size_t i = 0; i < ui->n_db_active; i++)
+		store_job_row_free(&ui->db_active[i]);
+	free(ui->db_active);
+	ui->db_active = v;
+	ui->n_db_active = n;
+	if (n < before || n > 0)
+		ui->model.history_stale = true;
+	ui->dirty |= DIRTY_TABS | (ui->pane == PANE_PROGRESS ? DIRTY_BODY : 0);
+	ui_refresh_history(ui);
+}
+
+static void after_jobs(struct ui *ui, unsigned changed)
+{
+	if (changed & MODEL_INSTALL) {
+		struct up_error e = UP_ERROR_INIT;
+		if (model_load_state(&ui->model, ui->store, &e) < 0)
+			err_clear(&e);
+	}
+	if (changed & MODEL_ARCHIVE) {
+		model_load_backups(&ui->model);
+		if (ui->model.snapshots_target) {
+			char *t = xstrdup(ui->model.snapshots_target);
+			model_load_snapshots(&ui->model, t);
+			free(t);
+		}
+		ui->dirty |= DIRTY_BODY;
+	}
+	if (changed & MODEL_HISTORY) {
+		ui->model.history_stale = true;
+		model_load_history(&ui->model, ui->store, HISTORY_ROWS);
+		ui->dirty |= DIRTY_BODY;
+		ui->db_pending = true;
+	}
+}
+
+static bool next_event(struct ui *ui, struct event *ev)
+{
+	return (ui->worker && worker_next_event(ui->worker, ev)) ||
+	       (ui->quick && worker_next_event(ui->quick, ev));
+}
+
 static void drain_events(struct ui *ui)
 {
 	struct event ev;
 	unsigned changed = 0;
+	struct strvec recheck = STRVEC_INIT;
 
-	while (ui->worker && worker_next_event(ui->worker, &ev)) {
-		changed |= model_apply_event(&ui->model, &ev);
+	while (next_event(ui, &ev)) {
+		enum event_type type = ev.type;
+		int64_t id = ev.job_id;
+		unsigned c = model_apply_event(&ui->model, &ev);
+		changed |= c;
 		event_free(&ev);
+		struct job_view *j = model_job_find(&ui->model, id);
+		if (j && type == EV_JOB_RESULT)
+			ui_job_result(ui, j);
+		if (j && type == EV_JOB_FINISHED) {
+			ui_job_finished(ui, j);
+			if ((c & MODEL_INSTALL) && j->target)
+				strvec_push(&recheck, j->target);
+		}
 	}
+	after_jobs(ui, changed);
+	/* After an install, check the target again: its newest release moved. */
+	for (size_t i = 0; i < recheck.n; i++) {
+		size_t row = model_find_row(&ui->model, recheck.items[i]);
+		if (row != (size_t)-1)
+			ui_submit_check(ui, row);
+	}
+	strvec_clear(&recheck);
 	if (changed & MODEL_TARGETS)
 		ui->dirty |= DIRTY_STATUS | (ui->pane == PANE_UPDATES ? DIRTY_BODY : 0);
-	if (changed & MODEL_JOBS)
-		ui->dirty |= DIRTY_TABS | (ui->pane == PANE_PROGRESS ? DIRTY_BODY : 0);
-	if (changed & MODEL_HISTORY)
-		ui_refresh_history(ui);
+	if (changed & (MODEL_JOBS | MODEL_RESULT))
+		ui->dirty |= DIRTY_TABS | DIRTY_STATUS | (ui->pane == PANE_PROGRESS ? DIRTY_BODY : 0);
 }
 
 /* Reads every key curses has, so a burst is handled in one turn. */
@@ -289,35 +386,133 @@ static enum act_result drain_keys(struct ui *ui)
 	return ACT_HANDLED;
 }
 
+/* Watches the state directory: any write there (another process's job,
+ * this console's worker) makes the jobs worth reading again. Without
+ * inotify the console reads them once a second while jobs run. */
+static int watch_state(const struct ui *ui)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd >= 0 && inotify_add_watch(fd, ui->cfg->state_dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void drain_fd(int fd)
+{
+	char buf[4096];
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+}
+
+/* Milliseconds until the loop must wake up by itself, -1 = never. */
+static int loop_timeout(const struct ui *ui, bool watching)
+{
+	int t = frame_timeout_ms(ui);
+	bool busy = model_jobs_running(&ui->model) > 0 || ui->n_db_active > 0;
+	if (ui->db_pending || (!watching && busy) || (busy && ui->pane == PANE_PROGRESS)) {
+		long long wait = ui->db_read_ms + DB_READ_MS - util_monotonic_ms();
+		int w = wait < 0 ? 0 : (int)wait;
+		if (t < 0 || w < t)
+			t = w;
+	}
+	return t;
+}
+
 static int console_loop(struct ui *ui)
 {
+	int watch = watch_state(ui);
+	int rc;
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[5] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
 			{ .fd = ui->worker ? worker_event_fd(ui->worker) : -1, .events = POLLIN },
+			{ .fd = watch, .events = POLLIN },
+			{ .fd = ui->quick ? worker_event_fd(ui->quick) : -1, .events = POLLIN },
 		};
 
-		if (quit_signal)
-			return 128 + quit_signal;
+		if (quit_signal) {
+			rc = 128 + quit_signal;
+			break;
+		}
 		if (winch_pending)
 			apply_resize(ui);
 		frame_render(ui);
 
-		int n = poll(fds, 3, frame_timeout_ms(ui));
+		int n = poll(fds, 5, loop_timeout(ui, watch >= 0));
 		if (n < 0 && errno != EINTR)
 			ui_die(_("waiting for input: %s"), strerror(errno));
 		if (n == 0)
 			ui->dirty |= DIRTY_BODY; /* "5m ago" moved on */
 		if (n > 0 && (fds[1].revents & POLLIN))
 			sig_pipe_drain();
-		if (n > 0 && fds[2].revents)
+		if (n > 0 && (fds[2].revents || fds[4].revents))
 			drain_events(ui);
-		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
-			return 128 + SIGHUP; /* the terminal went away */
-		if (drain_keys(ui) == ACT_QUIT)
-			return EXIT_OK;
+		if (n > 0 && (fds[3].revents & POLLIN)) {
+			drain_fd(watch);
+			ui->db_pending = true;
+		}
+		bool busy = model_jobs_running(&ui->model) > 0 || ui->n_db_active > 0;
+		if ((ui->db_pending || busy) && util_monotonic_ms() - ui->db_read_ms >= DB_READ_MS)
+			read_db_jobs(ui);
+		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			rc = 128 + SIGHUP; /* the terminal went away */
+			break;
+		}
+		if (drain_keys(ui) == ACT_QUIT) {
+			rc = EXIT_OK;
+			break;
+		}
 	}
+	if (watch >= 0)
+		close(watch);
+	return rc;
+}
+
+int console_run_editor(struct ui *ui, const char *file, struct up_error *err)
+{
+	const char *editor = getenv("VISUAL");
+	if (!editor || !*editor)
+		editor = getenv("EDITOR");
+	if (!editor || !*editor)
+		editor = "vi";
+	struct sigaction ign, old_int, old_qt;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	def_prog_mode();
+	endwin();
+	/* ^C in the editor is the editor's, not a request to quit upkeep. */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_qt);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGWINCH, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, file, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0, rc = 0;
+	if (pid < 0)
+		rc = err_set(err, UP_ERR_IO, "fork: %s", strerror(errno));
+	else
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_qt, NULL);
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	ui->dirty |= DIRTY_ALL;
+	winch_pending = 1; /* the size may have changed meanwhile */
+	if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		rc = err_set(err, UP_ERR_USAGE, _("%s exited with status %d; nothing was changed"), editor,
+			     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return rc;
 }
 
 /* Starts the worker with the console's signals blocked, so they are
@@ -335,6 +530,10 @@ static int start_worker(struct ui *ui, struct up_error *err)
 	sigaddset(&set, SIGCONT);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	rc = worker_start(ui->cfg, &ui->worker, err);
+	if (rc == 0 && worker_start(ui->cfg, &ui->quick, err) == 0)
+		worker_set_first_id(ui->quick, QUICK_FIRST_ID);
+	else
+		ui->quick = NULL;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc < 0)
 		ui->worker = NULL;
@@ -360,17 +559,61 @@ static void console_open(struct ui *ui)
 	} else if (model_load_state(&ui->model, ui->store, &err) < 0) {
 		report(ui, _("Reading the state"), &err);
 	}
+	model_load_history(&ui->model, ui->store, HISTORY_ROWS);
+	model_load_backups(&ui->model);
+	ui->history_target = ui->history_outcome = -1;
 	if (start_worker(ui, &err) < 0)
 		report(ui, _("Worker"), &err);
+	read_db_jobs(ui);
+}
+
+/* Everything that depends on the configuration. */
+static void console_close_model(struct ui *ui)
+{
+	if (ui->worker)
+		worker_stop(&ui->worker);
+	if (ui->quick)
+		worker_stop(&ui->quick);
+	overlay_free(&ui->overlay);
+	if (ui->browse)
+		browse_close(ui);
+	store_close(&ui->store);
+	model_free(&ui->model);
+	for (size_t i = 0; i < ui->n_db_active; i++)
+		store_job_row_free(&ui->db_active[i]);
+	FREE(ui->db_active);
+	ui->n_db_active = 0;
 }
 
 static void console_close(struct ui *ui)
 {
-	if (ui->worker)
-		worker_stop(&ui->worker);
-	store_close(&ui->store);
-	model_free(&ui->model);
+	console_close_model(ui);
+	for (int p = 0; p < PANE_COUNT; p++)
+		FREE(ui->filter[p]);
 	free(ui->message);
+	/* A check thread abandoned after its deadline may still read one. */
+	for (size_t i = 0; i < ui->n_cfg_owned && !worker_abandoned_tasks(); i++)
+		config_free(&ui->cfg_owned[i]);
+}
+
+void console_reload(struct ui *ui, struct config *cfg)
+{
+	console_close_model(ui);
+	if (ui->n_cfg_owned == sizeof ui->cfg_owned / sizeof ui->cfg_owned[0]) {
+		/* Keep the newest few: an older one that no thread reads any more goes. */
+		if (!worker_abandoned_tasks())
+			config_free(&ui->cfg_owned[0]);
+		memmove(ui->cfg_owned, ui->cfg_owned + 1, (ui->n_cfg_owned - 1) * sizeof *ui->cfg_owned);
+		ui->n_cfg_owned--;
+	}
+	ui->cfg_owned[ui->n_cfg_owned++] = cfg;
+	ui->cfg = cfg;
+	model_init(&ui->model, cfg);
+	memset(ui->ps, 0, sizeof ui->ps);
+	console_open(ui);
+	if (ui->worker && ui->model.n_rows > 0)
+		ui_submit_check(ui, (size_t)-1);
+	ui->dirty |= DIRTY_ALL;
 }
 
 int console_run(const struct config *cfg, const struct console_options *opts)

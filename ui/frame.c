@@ -10,6 +10,7 @@
 #include "actions.h"
 #include "draw.h"
 #include "i18n.h"
+#include "overlay.h"
 #include "pane.h"
 #include "util.h"
 
@@ -76,6 +77,19 @@ static void draw_status(const struct ui *ui)
 	attr_t base = draw_attr(ROLE_STATUS);
 
 	draw_fill(LINES - 1, 0, COLS, base);
+	const char *f = ui->filter[ui->pane];
+	if (ui->filter_editing || (f && *f && !ui->overlay && !ui->help_open)) {
+		/* L10N: the status line while a list is filtered: "Filter: wiki" */
+		x += draw_text(LINES - 1, x, COLS - x, _(" Filter: "), base | A_BOLD);
+		x += draw_untrusted(LINES - 1, x, COLS - x - 1, f ? f : "", base);
+		if (ui->filter_editing) {
+			x += draw_text(LINES - 1, x, COLS - x, "_", base | A_BLINK);
+			draw_text(LINES - 1, x, COLS - x, _("   Enter keeps, Esc clears"), base);
+			return;
+		}
+		x += draw_text(LINES - 1, x, COLS - x, " ", base);
+		x += draw_text(LINES - 1, x, COLS - x, draw_glyph(GLYPH_VLINE), base);
+	}
 	if (ui->message) {
 		attr_t a = ui->message_error ? draw_attr(ROLE_ERROR) | A_REVERSE : base;
 		int room = COLS > 30 ? COLS * 3 / 5 : COLS;
@@ -124,6 +138,8 @@ void frame_render(struct ui *ui)
 	}
 	if (dirty & DIRTY_STATUS)
 		draw_status(ui);
+	if (ui->overlay && (dirty & DIRTY_OVERLAY))
+		overlay_draw(ui);
 	if (ui->help_open && (dirty & DIRTY_OVERLAY))
 		help_draw(ui);
 	wnoutrefresh(stdscr);

@@ -20,14 +20,24 @@ struct help_line {
 	const struct action *action;
 };
 
+/* The sections of boxes and the browser: keys that apply only there. */
+static const struct {
+	unsigned ctx;
+	const char *title;
+} special[] = {
+	{ CTX_BROWSE, N_("In the file browser") },
+	{ CTX_VIEW, N_("In details and logs") },
+	{ CTX_ASK, N_("In questions") },
+	{ CTX_HELP, N_("In this help") },
+};
+#define N_SPECIAL (sizeof special / sizeof special[0])
+
 static char *section_title(unsigned panes)
 {
 	struct strbuf sb = STRBUF_INIT;
 
 	if (panes == CTX_PANES)
 		return xstrdup(_("Everywhere"));
-	if (panes == 0)
-		return xstrdup(_("In this help"));
 	/* L10N: heading of the help for keys of some panes: "In Updates, Progress" */
 	strbuf_addstr(&sb, _("In"));
 	for (int p = 0, n = 0; p < PANE_COUNT; p++) {
@@ -47,20 +57,46 @@ static bool seen_mask(const unsigned *masks, size_t n, unsigned m)
 	return false;
 }
 
-/* Sections in this order: everywhere, the lists, single panes in table
- * order, the help itself. */
+/* Pane sections in this order: everywhere, then single panes in table
+ * order. */
 static size_t section_masks(unsigned *masks)
 {
 	size_t n = 0;
 	masks[n++] = CTX_PANES;
-	masks[n++] = CTX_LISTS;
 	for (size_t i = 0; i < actions_count; i++) {
 		unsigned m = actions[i].context & CTX_PANES;
 		if (m && !seen_mask(masks, n, m) && n < SECTIONS_MAX - 1)
 			masks[n++] = m;
 	}
-	masks[n++] = 0;
 	return n;
+}
+
+static void add_section(struct help_line *lines, size_t *n, char *title,
+			bool (*in)(const struct action *a, unsigned m), unsigned m)
+{
+	size_t start = *n;
+	for (size_t i = 0; i < actions_count; i++) {
+		if (!in(&actions[i], m))
+			continue;
+		if (*n == start) {
+			if (*n > 0)
+				lines[(*n)++] = (struct help_line){ xstrdup(""), NULL };
+			lines[(*n)++] = (struct help_line){ title, NULL };
+			title = NULL;
+		}
+		lines[(*n)++] = (struct help_line){ NULL, &actions[i] };
+	}
+	free(title);
+}
+
+static bool in_panes(const struct action *a, unsigned m)
+{
+	return (a->context & CTX_PANES) == m;
+}
+
+static bool in_special(const struct action *a, unsigned m)
+{
+	return (a->context & CTX_PANES) == 0 && (a->context & m);
 }
 
 static size_t help_build(struct help_line *lines)
@@ -68,19 +104,10 @@ static size_t help_build(struct help_line *lines)
 	unsigned masks[SECTIONS_MAX];
 	size_t n_masks = section_masks(masks), n = 0;
 
-	for (size_t s = 0; s < n_masks; s++) {
-		size_t start = n;
-		for (size_t i = 0; i < actions_count; i++) {
-			if ((actions[i].context & CTX_PANES) != masks[s])
-				continue;
-			if (n == start) {
-				if (n > 0)
-					lines[n++] = (struct help_line){ xstrdup(""), NULL };
-				lines[n++] = (struct help_line){ section_title(masks[s]), NULL };
-			}
-			lines[n++] = (struct help_line){ NULL, &actions[i] };
-		}
-	}
+	for (size_t s = 0; s < n_masks; s++)
+		add_section(lines, &n, section_title(masks[s]), in_panes, masks[s]);
+	for (size_t s = 0; s < N_SPECIAL; s++)
+		add_section(lines, &n, xstrdup(_(special[s].title)), in_special, special[s].ctx);
 	return n;
 }
 
@@ -93,7 +120,7 @@ static void help_lines_free(struct help_line *lines, size_t n)
 
 void help_draw(struct ui *ui)
 {
-	struct help_line *lines = xcalloc(3 * actions_count + 8, sizeof *lines);
+	struct help_line *lines = xcalloc(3 * actions_count + 16, sizeof *lines);
 	size_t n = help_build(lines);
 	int body_y = 1, body_h = LINES - 2;
 	int w = COLS - 4 < 76 ? COLS - 4 : 76;

@@ -26,6 +26,10 @@ static void job_view_free(struct job_view **jp)
 	if (!j)
 		return;
 	free(j->label);
+	free(j->kind);
+	free(j->target);
+	if (j->payload && j->payload_free)
+		j->payload_free(j->payload);
 	free(j->step);
 	free(j->error);
 	free(j->pending);
@@ -59,6 +63,7 @@ void model_free(struct model *m)
 		free(m->rows[i].installed);
 		free(m->rows[i].error);
 		free(m->rows[i].last_outcome);
+		free(m->rows[i].last_job);
 		row_set_result(&m->rows[i], NULL);
 	}
 	FREE(m->rows);
@@ -155,6 +160,35 @@ void model_load_history(struct model *m, struct store *s, size_t limit)
 	}
 	m->history = rows;
 	m->n_history = n;
+	for (size_t r = 0; r < m->n_rows; r++) {
+		FREE(m->rows[r].last_job);
+		for (size_t i = 0; i < n; i++) {
+			const struct job_row *j = &rows[i];
+			/* Checks have their own column (Status). */
+			if (!j->target || strcmp(j->target, m->rows[r].cfg->name) != 0 ||
+			    j->state == JOB_QUEUED || j->state == JOB_RUNNING ||
+			    strcmp(j->kind, "check") == 0)
+				continue;
+			m->rows[r].last_job = xasprintf("%s %s", j->kind, store_job_state_name(j->state));
+			break;
+		}
+	}
+}
+
+void model_load_backups(struct model *m)
+{
+	for (size_t r = 0; r < m->n_rows; r++) {
+		struct snapshot_info *v = NULL;
+		size_t n = 0;
+		struct up_error e = UP_ERROR_INIT;
+		m->rows[r].last_backup = 0;
+		if (archive_snapshots_of(m->cfg->state_dir, m->rows[r].cfg->name, &v, &n, &e) == 0)
+			for (size_t i = 0; i < n; i++)
+				if (v[i].time > m->rows[r].last_backup)
+					m->rows[r].last_backup = v[i].time;
+		err_clear(&e);
+		snapshot_infos_free(&v, n);
+	}
 }
 
 size_t model_find_row(const struct model *m, const char *name)
@@ -194,9 +228,19 @@ static struct job_view *job_get(struct model *m, int64_t id, const char *label)
 	return j;
 }
 
+struct job_view *model_task_add(struct model *m, int64_t id, const char *kind, const char *target,
+				const char *label)
+{
+	struct job_view *j = job_get(m, id, label);
+	replace(&j->kind, kind);
+	replace(&j->target, target);
+	return j;
+}
+
 struct job_view *model_job_add(struct model *m, int64_t id, const char *label, size_t row)
 {
 	struct job_view *j = job_get(m, id, label);
+	replace(&j->kind, "check");
 
 	for (size_t i = 0; i < m->n_rows; i++) {
 		if ((row == (size_t)-1 || row == i) && !j->pending[i]) {
@@ -293,11 +337,15 @@ unsigned model_apply_event(struct model *m, struct event *ev)
 			return 0;
 		j->phase = JOB_PHASE_RUNNING;
 		j->started = util_now();
+		j->step_ms = util_monotonic_ms();
 		return MODEL_JOBS;
 	case EV_JOB_STEP:
 		if (!j)
 			return 0;
 		replace(&j->step, ev->text);
+		j->step_ms = util_monotonic_ms();
+		if (j->kind && strcmp(j->kind, "check") != 0)
+			j->done = j->total = j->files = j->files_total = 0;
 		if (j->phase == JOB_PHASE_QUEUED)
 			j->phase = JOB_PHASE_RUNNING;
 		return MODEL_JOBS;
@@ -306,7 +354,18 @@ unsigned model_apply_event(struct model *m, struct event *ev)
 			return 0;
 		j->done = ev->done;
 		j->total = ev->total;
+		j->files = ev->files;
+		j->files_total = ev->files_total;
 		return MODEL_JOBS;
+	case EV_JOB_RESULT:
+		if (!j)
+			return 0;
+		if (j->payload && j->payload_free)
+			j->payload_free(j->payload);
+		j->payload = ev->payload;
+		j->payload_free = ev->payload_free;
+		ev->payload = NULL;
+		return MODEL_RESULT;
 	case EV_JOB_LOG:
 		if (!j)
 			return 0;
@@ -321,6 +380,11 @@ unsigned model_apply_event(struct model *m, struct event *ev)
 			return changed;
 		j->phase = JOB_PHASE_DONE;
 		j->status = ev->status;
+		if (j->kind && strcmp(j->kind, "install") == 0)
+			changed |= MODEL_INSTALL | MODEL_ARCHIVE;
+		else if (j->kind && strcmp(j->kind, "check") != 0 && strcmp(j->kind, "plan") != 0 &&
+			 strcmp(j->kind, "diff") != 0)
+			changed |= MODEL_ARCHIVE;
 		j->finished = util_now();
 		replace(&j->error, ev->status == UP_OK ? NULL : ev->text);
 		for (size_t i = 0; i < m->n_rows; i++) {

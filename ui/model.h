@@ -29,6 +29,8 @@ struct target_row {
 	long long last_outcome_at;
 	struct check_result *result;  /* this session's latest check, or NULL */
 	int checking;                 /* jobs covering it that have not reported */
+	long long last_backup;        /* time of its newest snapshot, 0 = none */
+	char *last_job;               /* "install rolled back": its newest finished job, or NULL */
 };
 
 enum job_phase { JOB_PHASE_QUEUED, JOB_PHASE_RUNNING, JOB_PHASE_DONE };
@@ -36,13 +38,19 @@ enum job_phase { JOB_PHASE_QUEUED, JOB_PHASE_RUNNING, JOB_PHASE_DONE };
 struct job_view {
 	int64_t id;                   /* the worker's id */
 	int64_t store_id;             /* the state database's id (History), 0 = not yet */
+	char *kind;                   /* "check", "install", "backup"... */
+	char *target;                 /* or NULL */
 	char *label;                  /* what it does, for display */
 	char *step;                   /* current step, or NULL */
 	enum job_phase phase;
 	int status;                   /* enum up_status once done */
 	char *error;                  /* error summary once done, or NULL */
-	long long done, total;
+	long long done, total;        /* checks: targets; tasks: bytes (total 0 = unknown) */
+	long long files, files_total; /* tasks: files (0 = not counted) */
+	long long step_ms;            /* monotonic start of the current step, for the rate */
 	long long started, finished;  /* unix seconds, 0 = not yet */
+	void *payload;                /* a task's result (EV_JOB_RESULT), owned */
+	void (*payload_free)(void *payload);
 	bool *pending;                /* per target row: covered, not reported yet */
 	struct strvec log;            /* the last MODEL_LOG_LINES lines */
 };
@@ -67,7 +75,10 @@ struct model {
 enum model_change {
 	MODEL_TARGETS = 1 << 0,
 	MODEL_JOBS = 1 << 1,
-	MODEL_HISTORY = 1 << 2
+	MODEL_HISTORY = 1 << 2,
+	MODEL_RESULT = 1 << 3,  /* a job's payload arrived */
+	MODEL_ARCHIVE = 1 << 4, /* a job that changes snapshots finished */
+	MODEL_INSTALL = 1 << 5  /* an install finished: the installed version may differ */
 };
 
 void model_init(struct model *m, const struct config *cfg);
@@ -80,12 +91,18 @@ void model_free(struct model *m);
 int model_load_state(struct model *m, struct store *s, struct up_error *err);
 /* Reads the snapshots of the named target from the archive index. */
 void model_load_snapshots(struct model *m, const char *target);
-/* Re-reads the job history (at most limit rows). s may be NULL. */
+/* Re-reads the job history (at most limit rows) and each target's newest
+ * finished job from it. s may be NULL. */
 void model_load_history(struct model *m, struct store *s, size_t limit);
+/* Re-reads each target's newest snapshot time from the archive index. */
+void model_load_backups(struct model *m);
 
 /* Records a job the console submitted: target row `row`, or every target
  * when row is (size_t)-1. Marks the covered rows as checking. */
 struct job_view *model_job_add(struct model *m, int64_t id, const char *label, size_t row);
+/* Records a task job the console submitted (kind, target may be NULL). */
+struct job_view *model_task_add(struct model *m, int64_t id, const char *kind, const char *target,
+				const char *label);
 struct job_view *model_job_find(const struct model *m, int64_t id);
 size_t model_jobs_running(const struct model *m);
 

@@ -19,10 +19,14 @@
 #define DETAIL_MIN 7
 
 enum col { COL_NAME, COL_INST, COL_NEWEST, COL_KIND, COL_FLAGS, COL_NEWER, COL_CHECKED,
-	   COL_STATUS, COL_COUNT };
+	   COL_STATUS, COL_BACKUP, COL_LASTJOB, COL_COUNT };
+
+/* Columns that give way (hidden) before the others shrink. */
+#define OPTIONAL_COLS ((1u << COL_BACKUP) | (1u << COL_LASTJOB))
 
 struct columns {
 	int x[COL_COUNT], w[COL_COUNT];
+	unsigned hidden;   /* 1 << col */
 };
 
 /* The numbers a row shows, from its latest check. */
@@ -38,6 +42,10 @@ static const char *const headings[COL_COUNT] = {
 	/* L10N: column of how many newer releases the channel offers; keep short. */
 	[COL_NEWER] = N_("New"),
 	[COL_CHECKED] = N_("Checked"), [COL_STATUS] = N_("Status"),
+	/* L10N: column: age of the target's newest snapshot. */
+	[COL_BACKUP] = N_("Backup"),
+	/* L10N: column: the target's newest finished job and its outcome. */
+	[COL_LASTJOB] = N_("Last job"),
 };
 
 static struct row_view row_view(const struct target_row *row)
@@ -78,8 +86,9 @@ static int flags_width(unsigned flags)
 	return w;
 }
 
-/* Wanted widths from the content, then shrunk in a fixed order until the
- * row fits; whatever is left goes to the status column. */
+/* Wanted widths from the content; the optional columns are dropped when
+ * the rest does not fit, then columns shrink in a fixed order; whatever is
+ * left goes to the last column shown. */
 static void layout_compute(const struct ui *ui, int width, struct columns *L)
 {
 	static const enum col shrink[] = { COL_FLAGS, COL_NAME, COL_STATUS, COL_INST,
@@ -100,6 +109,8 @@ static void layout_compute(const struct ui *ui, int width, struct columns *L)
 			want[COL_NEWEST] = w;
 		if ((w = flags_width(v.flags)) > want[COL_FLAGS])
 			want[COL_FLAGS] = w;
+		if (row->last_job && (w = untrusted_width(row->last_job)) > want[COL_LASTJOB])
+			want[COL_LASTJOB] = w;
 	}
 	want[COL_NAME] = clamp(want[COL_NAME], 8, 24);
 	want[COL_INST] = clamp(want[COL_INST], 7, 16);
@@ -107,6 +118,8 @@ static void layout_compute(const struct ui *ui, int width, struct columns *L)
 	want[COL_KIND] = clamp(want[COL_KIND], 8, 12);
 	want[COL_CHECKED] = clamp(want[COL_CHECKED], 8, 12);
 	want[COL_STATUS] = clamp(want[COL_STATUS], 10, 10);
+	want[COL_BACKUP] = clamp(want[COL_BACKUP], 8, 10);
+	want[COL_LASTJOB] = clamp(want[COL_LASTJOB], 8, 22);
 	for (int c = 0; c < COL_COUNT; c++)
 		min[c] = want[c];
 	min[COL_FLAGS] = 3;
@@ -117,9 +130,15 @@ static void layout_compute(const struct ui *ui, int width, struct columns *L)
 	min[COL_CHECKED] = 7;
 	min[COL_NEWER] = 3;
 
+	L->hidden = 0;
 	int total = 2 + (COL_COUNT - 1);
 	for (int c = 0; c < COL_COUNT; c++)
 		total += want[c];
+	for (int c = COL_LASTJOB; c >= COL_BACKUP && total > width; c--) {
+		L->hidden |= 1u << c;
+		total -= want[c] + 1;
+		want[c] = 0;
+	}
 	for (size_t s = 0; s < sizeof shrink / sizeof shrink[0] && total > width; s++) {
 		enum col c = shrink[s];
 		int cut = want[c] - min[c];
@@ -128,11 +147,18 @@ static void layout_compute(const struct ui *ui, int width, struct columns *L)
 		want[c] -= cut;
 		total -= cut;
 	}
+	int last = COL_COUNT - 1;
+	while (last > 0 && (L->hidden & (1u << last)))
+		last--;
 	if (total < width)
-		want[COL_STATUS] += width - total;
+		want[last] += width - total;
 	int x = 2;
 	for (int c = 0; c < COL_COUNT; c++) {
 		L->x[c] = x;
+		if (L->hidden & (1u << c)) {
+			L->w[c] = 0;
+			continue;
+		}
 		L->w[c] = x + want[c] > width ? width - x : want[c];
 		if (L->w[c] < 0)
 			L->w[c] = 0;
@@ -190,6 +216,13 @@ static void draw_row(const struct ui *ui, const struct columns *L, int y, size_t
 	draw_text(y, L->x[COL_CHECKED], L->w[COL_CHECKED],
 		  draw_time_ago(row->last_check, now, buf, sizeof buf), extra);
 	draw_status_cell(row, y, L->x[COL_STATUS], L->w[COL_STATUS], extra);
+	if (L->w[COL_BACKUP] > 0)
+		draw_text(y, L->x[COL_BACKUP], L->w[COL_BACKUP],
+			  row->last_backup ? draw_time_ago(row->last_backup, now, buf, sizeof buf) : _("none"),
+			  (row->last_backup ? A_NORMAL : draw_attr(ROLE_DIM)) | extra);
+	if (L->w[COL_LASTJOB] > 0 && row->last_job)
+		draw_untrusted(y, L->x[COL_LASTJOB], L->w[COL_LASTJOB], row->last_job,
+			       (strstr(row->last_job, " ok") ? A_NORMAL : draw_attr(ROLE_ERROR)) | extra);
 }
 
 /* Lines of the detail area, filled top to bottom. */
@@ -378,16 +411,27 @@ static size_t updates_count(const struct ui *ui)
 	return ui->model.n_rows;
 }
 
+static void updates_row_text(const struct ui *ui, size_t i, struct strbuf *out)
+{
+	const struct target_row *row = &ui->model.rows[i];
+	struct row_view v = row_view(row);
+	strbuf_addf(out, "%s %s %s %s", row->cfg->name, row->installed ? row->installed : "",
+		    v.newest ? v.newest->version.text : "", row->last_job ? row->last_job : "");
+}
+
 static void updates_draw(struct ui *ui, const struct rect *area)
 {
 	struct pane_state *ps = &ui->ps[PANE_UPDATES];
-	size_t n = ui->model.n_rows;
 	long long now = util_now();
 	struct columns L;
+	size_t n;
+	size_t *rows = pane_rows(ui, PANE_UPDATES, &n);
 
 	if (n == 0) {
-		draw_text(area->y + 1, 2, area->w - 2, _("No targets in the configuration."), A_BOLD);
+		draw_text(area->y + 1, 2, area->w - 2, ui->model.n_rows
+			  ? _("No target matches the filter.") : _("No targets in the configuration."), A_BOLD);
 		ps->page = 1;
+		free(rows);
 		return;
 	}
 	int list_h = area->h - 2 - DETAIL_MIN;
@@ -397,16 +441,16 @@ static void updates_draw(struct ui *ui, const struct rect *area)
 		list_h = (int)n < 3 ? (int)n : 3;
 	if (list_h > area->h - 1)
 		list_h = area->h - 1 > 0 ? area->h - 1 : 1;
-	ps->page = list_h;
-	ui_list_clamp(ps, n, list_h);
+	pane_list_layout(ps, n, list_h);
 
 	layout_compute(ui, area->w, &L);
 	for (int c = 0; c < COL_COUNT; c++)
 		draw_cell(area->y, L.x[c], L.w[c], _(headings[c]), draw_attr(ROLE_HEADER));
 	for (int r = 0; r < list_h && ps->top + (size_t)r < n; r++) {
 		size_t i = ps->top + (size_t)r;
-		draw_row(ui, &L, area->y + 1 + r, i, i == ps->sel, now);
+		draw_row(ui, &L, area->y + 1 + r, rows[i], i == ps->sel, now);
 	}
+	free(rows);
 
 	int sep = area->y + 1 + list_h;
 	if (sep >= area->y + area->h)
@@ -430,6 +474,9 @@ static long long updates_next_tick(const struct ui *ui, long long now)
 		long long t = draw_time_ago_next(ui->model.rows[i].last_check, now);
 		if (t > 0 && (best < 0 || t < best))
 			best = t;
+		t = draw_time_ago_next(ui->model.rows[i].last_backup, now);
+		if (t > 0 && (best < 0 || t < best))
+			best = t;
 	}
 	return best;
 }
@@ -438,6 +485,7 @@ const struct pane_ops pane_updates = {
 	.title = N_("Updates"),
 	.context = CTX_UPDATES,
 	.count = updates_count,
+	.row_text = updates_row_text,
 	.draw = updates_draw,
 	.next_tick = updates_next_tick,
 };

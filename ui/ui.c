@@ -6,9 +6,13 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
+#include "browse.h"
 #include "escape.h"
 #include "i18n.h"
+#include "overlay.h"
 #include "pane.h"
 #include "util.h"
 #include "worker.h"
@@ -18,7 +22,72 @@
 
 enum ui_context ui_context(const struct ui *ui)
 {
-	return ui->help_open ? CTX_HELP : (enum ui_context)(1u << ui->pane);
+	if (ui->help_open)
+		return CTX_HELP;
+	if (ui->overlay)
+		return ui->overlay->kind == OVERLAY_ASK ? CTX_ASK : CTX_VIEW;
+	if (ui->pane == PANE_BACKUPS && ui->browse)
+		return CTX_BROWSE;
+	return (enum ui_context)(1u << ui->pane);
+}
+
+void ui_error(struct ui *ui, const char *what, struct up_error *err)
+{
+	char *msg = escape_text(err->msg ? err->msg : err_status_name(err->status), (size_t)-1, 0,
+				ui->opts.ascii ? ESCAPE_ASCII : 0);
+	ui_message(ui, true, "%s: %s", what, msg);
+	free(msg);
+	err_clear(err);
+}
+
+bool ui_filter_match(const struct ui *ui, enum ui_pane p, const char *text)
+{
+	const char *f = ui->filter[p];
+	if (!f || !*f)
+		return true;
+	size_t n = strlen(f);
+	for (const char *t = text ? text : ""; *t; t++)
+		if (strncasecmp(t, f, n) == 0)
+			return true;
+	return false;
+}
+
+size_t *pane_rows(const struct ui *ui, enum ui_pane p, size_t *n)
+{
+	const struct pane_ops *ops = pane_get(p);
+	size_t total = ops->count ? ops->count(ui) : 0, k = 0;
+	size_t *v = total ? xcalloc(total, sizeof(*v)) : NULL;
+	bool filtered = ops->row_text && ui->filter[p] && ui->filter[p][0];
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < total; i++) {
+		if (ops->row_keep && !ops->row_keep(ui, i))
+			continue;
+		if (filtered) {
+			sb.len = 0;
+			if (sb.buf)
+				sb.buf[0] = '\0';
+			ops->row_text(ui, i, &sb);
+			if (!ui_filter_match(ui, p, sb.buf))
+				continue;
+		}
+		v[k++] = i;
+	}
+	strbuf_release(&sb);
+	*n = k;
+	return v;
+}
+
+size_t ui_row_index(const struct ui *ui, enum ui_pane p, size_t i)
+{
+	size_t n, *v = pane_rows(ui, p, &n), r = i < n ? v[i] : (size_t)-1;
+	free(v);
+	return r;
+}
+
+void pane_list_layout(struct pane_state *ps, size_t n, int h)
+{
+	ps->page = h > 0 ? h : 1;
+	ui_list_clamp(ps, n, ps->page);
 }
 
 void ui_message(struct ui *ui, bool error, const char *fmt, ...)
@@ -62,8 +131,9 @@ void ui_switch_pane(struct ui *ui, enum ui_pane p)
 
 size_t ui_pane_count(const struct ui *ui)
 {
-	const struct pane_ops *ops = pane_get(ui->pane);
-	return ops->count ? ops->count(ui) : 0;
+	size_t n, *v = pane_rows(ui, ui->pane, &n);
+	free(v);
+	return n;
 }
 
 void ui_list_clamp(struct pane_state *ps, size_t count, int visible)
@@ -100,6 +170,14 @@ static size_t moved(size_t at, size_t count, long delta, int to_end)
 
 void ui_move(struct ui *ui, long delta, int to_end)
 {
+	if (!ui->help_open && ui->overlay) {
+		ui_overlay_move(ui, delta, to_end);
+		return;
+	}
+	if (!ui->help_open && ui->pane == PANE_BACKUPS && ui->browse) {
+		browse_move(ui, delta, to_end);
+		return;
+	}
 	if (ui->help_open) {
 		size_t page = ui->help_page > 0 ? (size_t)ui->help_page : 1;
 		size_t max_top = ui->help_lines > page ? ui->help_lines - page : 0;
@@ -118,8 +196,8 @@ void ui_move(struct ui *ui, long delta, int to_end)
 
 struct target_row *ui_selected_target(const struct ui *ui)
 {
-	size_t sel = ui->ps[PANE_UPDATES].sel;
-	return sel < ui->model.n_rows ? &ui->model.rows[sel] : NULL;
+	size_t i = ui_row_index(ui, PANE_UPDATES, ui->ps[PANE_UPDATES].sel);
+	return i < ui->model.n_rows ? &ui->model.rows[i] : NULL;
 }
 
 int ui_submit_check(struct ui *ui, size_t row)

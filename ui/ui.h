@@ -12,6 +12,8 @@
 
 struct store;
 struct worker;
+struct overlay;
+struct browse;
 
 enum ui_pane { PANE_UPDATES, PANE_PROGRESS, PANE_BACKUPS, PANE_HISTORY, PANE_COUNT };
 
@@ -22,8 +24,12 @@ enum ui_context {
 	CTX_BACKUPS = 1 << PANE_BACKUPS,
 	CTX_HISTORY = 1 << PANE_HISTORY,
 	CTX_HELP = 1 << PANE_COUNT,
+	CTX_VIEW = 1 << (PANE_COUNT + 1),    /* a text box: details, a job's log */
+	CTX_ASK = 1 << (PANE_COUNT + 2),     /* a question box */
+	CTX_BROWSE = 1 << (PANE_COUNT + 3),  /* the snapshot file browser */
 	CTX_PANES = CTX_UPDATES | CTX_PROGRESS | CTX_BACKUPS | CTX_HISTORY,
-	CTX_LISTS = CTX_UPDATES | CTX_PROGRESS | CTX_HISTORY
+	CTX_LISTS = CTX_UPDATES | CTX_PROGRESS | CTX_BACKUPS | CTX_HISTORY,
+	CTX_BOXES = CTX_VIEW | CTX_ASK
 };
 
 /* Parts of the screen to draw again in this turn of the loop. */
@@ -45,9 +51,13 @@ struct pane_state {
 
 struct ui {
 	const struct config *cfg;
+	struct config *cfg_owned[8];  /* configurations loaded by `e`, kept to the end */
+	size_t n_cfg_owned;
 	struct console_options opts;
 	struct model model;
 	struct worker *worker;       /* NULL when it could not start */
+	struct worker *quick;        /* a second one for plans and comparisons, which
+				      * must not wait behind a long backup; or NULL */
 	struct store *store;         /* read side; NULL when it could not open */
 	enum ui_pane pane;
 	struct pane_state ps[PANE_COUNT];
@@ -58,6 +68,16 @@ struct ui {
 	unsigned dirty;              /* enum ui_dirty */
 	char *message;               /* one-line status message, or NULL */
 	bool message_error;
+	struct overlay *overlay;     /* the modal box, or NULL */
+	struct browse *browse;       /* the snapshot file browser, or NULL */
+	char *filter[PANE_COUNT];    /* the `/` filter of each pane, or NULL */
+	bool filter_editing;         /* keys go to the filter of the current pane */
+	int history_target;          /* History: -1 = all, else a target row */
+	int history_outcome;         /* History: -1 = all, else enum job_state */
+	long long db_read_ms;        /* when the jobs were last read from the state */
+	bool db_pending;             /* the state changed since: read again */
+	struct job_row *db_active;   /* queued and running jobs of every process */
+	size_t n_db_active;
 };
 
 enum ui_context ui_context(const struct ui *ui);
@@ -87,5 +107,22 @@ _Noreturn void ui_die(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 
 /* Re-reads the history if a job finished since and the pane shows it. */
 void ui_refresh_history(struct ui *ui);
+
+/* The `/` filter: whether row text matches the current pane's filter
+ * (case-insensitive substring; no filter matches everything). */
+bool ui_filter_match(const struct ui *ui, enum ui_pane p, const char *text);
+/* Model index of the visible row `i` of pane p (after its filters), or
+ * (size_t)-1. Visible rows in all: ui_pane_count(). */
+size_t ui_row_index(const struct ui *ui, enum ui_pane p, size_t i);
+
+/* console.c: gives the terminal to $EDITOR (else vi) on file and takes it
+ * back; the console's signals are ignored meanwhile. */
+int console_run_editor(struct ui *ui, const char *file, struct up_error *err);
+/* console.c: replaces the configuration (the worker must be idle): the
+ * worker, the model and the state are started again on cfg (owned). */
+void console_reload(struct ui *ui, struct config *cfg);
+
+/* Reports an engine error in the status line (escaped). */
+void ui_error(struct ui *ui, const char *what, struct up_error *err);
 
 #endif

@@ -165,7 +165,7 @@ fi
 # ---------------------------------------------------------------- check one
 tm send-keys -t upkeep c
 tm send-keys -t upkeep 2
-see 'Job +What +Progress +Targets +State' "2 opens the Progress pane"
+see 'Job +What +Progress +Done +State' "2 opens the Progress pane"
 see "#4 +check $target .* 1/1 +done" "c ran a check of $target to the end (job #4, 1/1, done)"
 see "#3 +check all targets .* done|#3 +check all targets .*failed" "the startup check of all targets is listed (job #3)"
 see "$target: 3 newer, newest 2\.0\.0 \(major\)" "the job's log says what the check found"
@@ -175,12 +175,12 @@ tm send-keys -t upkeep 3
 see "Snapshots of $target" "3 opens the Backups pane on the selected target"
 see "#1 +[0-9-]+ [0-9:]+ +1\.0\.0 +manual +[0-9]+ .*before-update" "the Backups pane lists the snapshot: id, date, version, reason, files, note"
 tm send-keys -t upkeep 4
-see 'Job history arrives with guarded installs' "4 opens the History pane"
+see '[0-9]+ jobs, [0-9]+% ok, [0-9]+ rolled back' "4 opens the History pane with its summary"
 see "#4 +check +$target +ok " "History lists the check job from the state database, as #4 too"
 tm send-keys -t upkeep Tab
 see 'Target +Installed +Newest' "Tab goes from History round to Updates"
 tm send-keys -t upkeep BTab
-see 'Job history arrives' "Shift-Tab goes back to History"
+see '[0-9]+ jobs, [0-9]+% ok' "Shift-Tab goes back to History"
 tm send-keys -t upkeep 1
 see "^▶ $target " "1 returns to Updates"
 

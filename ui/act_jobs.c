@@ -1,0 +1,199 @@
+/* act_jobs.c - Progress and History actions: cancel a job (asks), a job's
+ * steps and journal in a box, History's target and outcome filters. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "draw.h"
+#include "handlers.h"
+#include "i18n.h"
+#include "joblog.h"
+#include "overlay.h"
+#include "pane.h"
+#include "ui.h"
+#include "worker.h"
+
+/* Kinds whose engine work stops at a safe point when cancelled. An install
+ * or a forget runs to its end (or rolls back) once started. */
+static bool cancellable_kind(const char *kind)
+{
+	static const char *const ok[] = { "check", "backup", "verify", "plan", "diff" };
+	for (size_t i = 0; kind && i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(kind, ok[i]) == 0)
+			return true;
+	return false;
+}
+
+bool can_cancel(const struct ui *ui)
+{
+	struct progress_row r;
+	if (!ui->worker || !progress_selected(ui, &r))
+		return false;
+	if (r.job)
+		return r.job->phase == JOB_PHASE_QUEUED ||
+		       (r.job->phase == JOB_PHASE_RUNNING && cancellable_kind(r.job->kind));
+	return r.db != NULL; /* another process's: the box says where to cancel it */
+}
+
+static void do_cancel(struct ui *ui, void *ctx)
+{
+	int64_t id = *(int64_t *)ctx;
+	worker_cancel(ui->worker, id);
+	ui_message(ui, false, _("Cancelling job; it stops at its next safe point"));
+}
+
+enum act_result run_cancel(struct ui *ui, int key)
+{
+	struct progress_row r;
+	progress_selected(ui, &r);
+	if (!r.job) {
+		char *kind = draw_escape(r.db->kind);
+		ui_message(ui, true, _("Job #%lld (%s) runs in process %d: cancel it there"),
+			   (long long)r.db->id, kind, r.db->pid);
+		free(kind);
+		return ACT_HANDLED;
+	}
+	char *label = draw_escape(r.job->label);
+	char *title = xasprintf(_("Cancel %s?"), label);
+	struct overlay *ov = overlay_new(OVERLAY_ASK, OV_CANCEL, title);
+	free(title);
+	free(label);
+	overlay_add(ov, ROLE_NORMAL, "%s", r.job->phase == JOB_PHASE_QUEUED
+		    ? _("The job has not started: it is dropped from the queue.")
+		    : _("The job stops at its next safe point. Nothing is left half-done: a backup "
+			"commits no snapshot and removes its unfinished archive file."));
+	int64_t *id = xcalloc(1, sizeof(*id));
+	*id = r.job->id;
+	ov->ctx = id;
+	ov->ctx_free = free;
+	ov->on_yes = do_cancel;
+	overlay_set_prompt(ov, 'y', _("y: cancel the job   Esc/n: let it run"));
+	ui_overlay_open(ui, ov);
+	return ACT_HANDLED;
+}
+
+/* The database id of the selected job of Progress or History, or 0. */
+static int64_t selected_store_id(const struct ui *ui, struct job_view **jv)
+{
+	*jv = NULL;
+	if (ui->pane == PANE_HISTORY) {
+		size_t i = ui_row_index(ui, PANE_HISTORY, ui->ps[PANE_HISTORY].sel);
+		return i < ui->model.n_history ? ui->model.history[i].id : 0;
+	}
+	struct progress_row r;
+	if (!progress_selected(ui, &r))
+		return 0;
+	*jv = r.job;
+	return r.job ? r.job->store_id : r.db->id;
+}
+
+bool can_job_log(const struct ui *ui)
+{
+	struct job_view *j;
+	return selected_store_id(ui, &j) > 0 || j;
+}
+
+static const char *step_mark(enum job_state st)
+{
+	switch (st) {
+	case JOB_OK: return draw_is_ascii() ? "+" : "\u2713";
+	case JOB_RUNNING: return draw_is_ascii() ? ">" : "\u25b6";
+	default: return draw_is_ascii() ? "x" : "\u2717";
+	}
+}
+
+/* Returns the number of journal lines shown. */
+static size_t add_db_log(struct ui *ui, struct overlay *ov, int64_t id)
+{
+	struct up_error err = UP_ERROR_INIT;
+	struct job_row jr;
+	struct job_step_row *steps = NULL;
+	struct job_event_row *ev = NULL;
+	size_t n_steps = 0, n_ev = 0;
+	if (joblog_job(ui->store, id, &jr, &err) <= 0 ||
+	    joblog_steps(ui->store, id, &steps, &n_steps, &err) < 0 ||
+	    joblog_events(ui->store, id, 0, &ev, &n_ev, &err) < 0) {
+		overlay_add_untrusted(ov, ROLE_ERROR, 0, err.msg ? err.msg : _("no such job"));
+		err_clear(&err);
+		store_job_row_free(&jr);
+		return 0;
+	}
+	char *kind = draw_escape(jr.kind), *target = draw_escape(jr.target ? jr.target : _("(all)"));
+	overlay_add(ov, ROLE_HEADER, _("Job #%lld: %s %s, %s"), (long long)jr.id, kind, target,
+		    store_job_state_name(jr.state));
+	free(kind);
+	free(target);
+	if (jr.error)
+		overlay_add_untrusted(ov, ROLE_ERROR, 2, jr.error);
+	overlay_add(ov, ROLE_HEADER, _("Steps (%zu):"), n_steps);
+	for (size_t i = 0; i < n_steps; i++) {
+		char *name = draw_escape(steps[i].name);
+		long long took = steps[i].finished ? steps[i].finished - steps[i].started : -1;
+		overlay_add(ov, steps[i].state == JOB_FAILED ? ROLE_ERROR : ROLE_NORMAL, "  %s %s%s",
+			    step_mark(steps[i].state), name, took >= 0 ? "" : _(" (running)"));
+		free(name);
+		if (steps[i].error)
+			overlay_add_untrusted(ov, ROLE_ERROR, 4, steps[i].error);
+	}
+	overlay_add(ov, ROLE_HEADER, _("Log (%zu lines):"), n_ev);
+	for (size_t i = 0; i < n_ev; i++) {
+		char when[16];
+		time_t t = (time_t)ev[i].time;
+		struct tm tm;
+		if (!localtime_r(&t, &tm) || !strftime(when, sizeof when, "%H:%M:%S", &tm))
+			strcpy(when, "-");
+		char *text = draw_escape(ev[i].text);
+		bool bad = ev[i].level && strcmp(ev[i].level, "info") != 0;
+		overlay_add(ov, bad ? ROLE_ERROR : ROLE_NORMAL, "  %s %s%s%s", when,
+			    bad ? ev[i].level : "", bad ? ": " : "", text);
+		free(text);
+	}
+	joblog_steps_free(&steps, n_steps);
+	joblog_events_free(&ev, n_ev);
+	store_job_row_free(&jr);
+	return n_ev;
+}
+
+enum act_result run_job_log(struct ui *ui, int key)
+{
+	struct job_view *j;
+	int64_t id = selected_store_id(ui, &j);
+	char *title = id ? xasprintf(_("Job #%lld"), (long long)id) : xasprintf("%s", _("Job"));
+	struct overlay *ov = overlay_new(OVERLAY_VIEW, OV_JOBLOG, title);
+	free(title);
+	size_t shown = id && ui->store ? add_db_log(ui, ov, id) : 0;
+	if (j && j->log.n && !shown) {
+		overlay_add(ov, ROLE_HEADER, "%s", _("This session's log:"));
+		for (size_t i = 0; i < j->log.n; i++)
+			overlay_add_untrusted(ov, ROLE_NORMAL, 2, j->log.items[i]);
+	}
+	if (ov->lines.n == 0)
+		overlay_add(ov, ROLE_DIM, "%s", _("Nothing recorded for this job."));
+	ui_overlay_open(ui, ov);
+	return ACT_HANDLED;
+}
+
+enum act_result run_history_target(struct ui *ui, int key)
+{
+	int n = (int)ui->model.n_rows;
+	ui->history_target = ui->history_target + 1 >= n ? -1 : ui->history_target + 1;
+	ui->ps[PANE_HISTORY].sel = ui->ps[PANE_HISTORY].top = 0;
+	ui->dirty |= DIRTY_BODY | DIRTY_STATUS;
+	return ACT_HANDLED;
+}
+
+enum act_result run_history_outcome(struct ui *ui, int key)
+{
+	static const int order[] = { -1, JOB_OK, JOB_FAILED, JOB_ROLLED_BACK, JOB_CANCELLED,
+				     JOB_RUNNING };
+	size_t n = sizeof order / sizeof order[0], i = 0;
+	while (i < n && order[i] != ui->history_outcome)
+		i++;
+	ui->history_outcome = order[(i + 1) % n];
+	ui->ps[PANE_HISTORY].sel = ui->ps[PANE_HISTORY].top = 0;
+	ui->dirty |= DIRTY_BODY | DIRTY_STATUS;
+	return ACT_HANDLED;
+}
