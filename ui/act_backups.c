@@ -27,6 +27,7 @@ static void task_added(struct ui *ui, int64_t id, const char *kind, const char *
 {
 	model_task_add(&ui->model, id, kind, target, label);
 	free(label);
+	ui_job_added(ui);
 	ui_message(ui, false, "%s", msg);
 	ui->dirty |= DIRTY_TABS;
 }

@@ -129,11 +129,16 @@ void ui_switch_pane(struct ui *ui, enum ui_pane p)
 	ui->dirty |= DIRTY_TABS | DIRTY_BODY | DIRTY_STATUS;
 }
 
-size_t ui_pane_count(const struct ui *ui)
+size_t ui_pane_count_of(const struct ui *ui, enum ui_pane p)
 {
-	size_t n, *v = pane_rows(ui, ui->pane, &n);
+	size_t n, *v = pane_rows(ui, p, &n);
 	free(v);
 	return n;
+}
+
+size_t ui_pane_count(const struct ui *ui)
+{
+	return ui_pane_count_of(ui, ui->pane);
 }
 
 void ui_list_clamp(struct pane_state *ps, size_t count, int visible)
@@ -200,6 +205,13 @@ struct target_row *ui_selected_target(const struct ui *ui)
 	return i < ui->model.n_rows ? &ui->model.rows[i] : NULL;
 }
 
+void ui_job_added(struct ui *ui)
+{
+	/* The selection stays on the job it was on: a new job comes first. */
+	if (ui_pane_count_of(ui, PANE_PROGRESS) > 1)
+		ui->ps[PANE_PROGRESS].sel++;
+}
+
 int ui_submit_check(struct ui *ui, size_t row)
 {
 	struct up_error err = UP_ERROR_INIT;
@@ -232,6 +244,7 @@ int ui_submit_check(struct ui *ui, size_t row)
 		label = xstrdup(_("check all targets"));
 	model_job_add(&ui->model, id, label, row);
 	free(label);
+	ui_job_added(ui);
 	ui->dirty |= DIRTY_TABS | DIRTY_BODY | DIRTY_STATUS;
 	return 0;
 }

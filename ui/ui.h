@@ -88,8 +88,11 @@ void ui_message(struct ui *ui, bool error, const char *fmt, ...)
 void ui_message_clear(struct ui *ui);
 
 void ui_switch_pane(struct ui *ui, enum ui_pane p);
-/* Rows of the current pane's list. */
+/* Rows of the current pane's list (after its filters), of pane p. */
 size_t ui_pane_count(const struct ui *ui);
+size_t ui_pane_count_of(const struct ui *ui, enum ui_pane p);
+/* A job was added to Progress: its selection stays on the same job. */
+void ui_job_added(struct ui *ui);
 /* Moves the current pane's selection (or scrolls the help) by delta rows;
  * to_end: 1 = last row, -1 = first row, 0 = by delta. */
 void ui_move(struct ui *ui, long delta, int to_end);
