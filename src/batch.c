@@ -14,6 +14,7 @@
 #include "adopt.h"
 #include "batch_archive.h"
 #include "batch_policy.h"
+#include "batch_recover.h"
 #include "escape.h"
 #include "i18n.h"
 #include "install.h"
@@ -411,6 +412,7 @@ int batch_run(const struct config *cfg, int argc, char **argv, const struct batc
 		{ "install", cmd_install },
 		{ "run", batch_cmd_run },
 		{ "drill", batch_cmd_drill },
+		{ "recover", batch_cmd_recover },
 	};
 	if (argc == 0)
 		return batch_cmd_run(cfg, 0, argv, o);
@@ -423,7 +425,7 @@ int batch_run(const struct config *cfg, int argc, char **argv, const struct batc
 		if (strcmp(name, commands[i].name) == 0)
 			return commands[i].run(cfg, argc, argv, o);
 	char *safe = escape_text(name, (size_t)-1, 40, 0);
-	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: run, check, adopt, install, backup, snapshots, restore, verify, files, pin, unpin, forget, prune, diff, export, repair, drill)\n"), safe);
+	fprintf(stderr, _("upkeep: unknown batch command \"%s\" (available: run, check, adopt, install, backup, snapshots, restore, verify, files, pin, unpin, forget, prune, diff, export, repair, drill, recover)\n"), safe);
 	free(safe);
 	return EXIT_USAGE;
 }

@@ -15,6 +15,7 @@
 #include "archive_index.h"
 #include "asset.h"
 #include "asset_extract.h"
+#include "crashpoint.h"
 #include "escape.h"
 #include "lockfile.h"
 #include "stage.h"
@@ -305,7 +306,9 @@ static int run_switch(struct job *j)
 	sw->to = j->plan.version;
 	sw->mode = j->t->layout == LAYOUT_RELEASES ? SWITCH_RELEASES : SWITCH_PLAIN;
 	int rc;
-	if (j->t->source.asset.url && switchover_step(sw, "download", do_download, NULL) < 0)
+	if (switchover_intent_begin(sw, j->plan.tag, j->plan.commit, true, j->t->keep_releases) < 0)
+		rc = fail_step(j, "intent");
+	else if (j->t->source.asset.url && switchover_step(sw, "download", do_download, NULL) < 0)
 		rc = fail_step(j, "download"); /* the release's payload is its asset */
 	else if (switchover_step(sw, "snapshot", do_snapshot, NULL) < 0)
 		rc = fail_step(j, "snapshot");
@@ -330,6 +333,8 @@ static void job_close(struct job *j, int rc)
 	};
 	struct switchover *sw = &j->sw;
 	struct up_error e = UP_ERROR_INIT;
+	if (sw->job)
+		crashpoint("install.before-close");
 	if (sw->s && sw->job) {
 		store_job_set_state(sw->s, sw->job, states[j->r->outcome], rc < 0 ? sw->err.msg : NULL,
 				    &e);
@@ -344,6 +349,8 @@ static void job_close(struct job *j, int rc)
 		lockfile_release(sw->lock_fd);
 		close(sw->lock_fd);
 	}
+	if (sw->job)
+		crashpoint("install.after-close");
 }
 
 int install_run(const struct config *cfg, const struct target_cfg *t, const char *version,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "batch_recover.h"
 #include "conf.h"
 #include "console.h"
 #include "crashpoint.h"
@@ -54,6 +55,8 @@ static void usage(FILE *out)
 		"                                     with snapshot, hooks, health check and rollback\n"
 		"  drill TARGET                       restore the newest snapshot into a scratch\n"
 		"                                     directory, compare, check and time it\n"
+		"  recover                            finish or undo jobs whose process died\n"
+		"                                     (also done when any command starts)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE        configuration file (default: $XDG_CONFIG_HOME/upkeep/upkeep.yaml,\n"
@@ -91,6 +94,8 @@ static void usage(FILE *out)
 		"       install: files changed locally (see --force-drift)\n"
 		"  6    install: failed after the switch began; the old release is back\n"
 		"  7    install: the rollback failed or the old release is unhealthy too\n"
+		"  10   recover: a target holds neither the old nor the new tree (left untouched)\n"
+		"  11   recover: rolled back, but a hook or the health check failed\n"
 		"  100  check: updates are available\n"
 		"  101  run: updates are pending that the policy did not allow\n"
 		"  102  run, drill: a restore drill was more than 1.5 times slower than the last\n"), out);
@@ -237,12 +242,16 @@ int main(int argc, char **argv)
 	} else if (cli.batch) {
 		log_setup(cli.batch_opts.verbose ? LOG_ECHO_VERBOSE :
 			  cli.batch_opts.quiet ? LOG_ECHO_NONE : LOG_ECHO_DEFAULT);
+		/* `recover` reports what it recovers itself; a dry run changes nothing */
+		if ((optind >= argc || strcmp(argv[optind], "recover") != 0) && !cli.batch_opts.dry_run)
+			batch_recover_at_start(cfg, cli.batch_opts.quiet);
 		code = batch_run(cfg, argc - optind, argv + optind, &cli.batch_opts);
 		log_close();
 	} else if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fputs(_("upkeep: the console needs a terminal; use --batch for scripts\n"), stderr);
 		code = EXIT_USAGE;
 	} else {
+		batch_recover_at_start(cfg, false);
 		code = console_run(cfg, &cli.console_opts);
 	}
 	/* A check thread abandoned after its deadline may still read the

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "escape.h"
 #include "health.h"
 #include "hooks.h"
+#include "intent.h"
 #include "lockfile.h"
 #include "log.h"
 #include "stage.h"
@@ -65,6 +67,79 @@ static void lock_note(struct switchover *sw, const char *step)
 	free(note);
 }
 
+/* ---- the intent ---- */
+
+int switchover_intent_begin(struct switchover *sw, const char *to_tag, const char *to_commit,
+			    bool record_version, int keep_releases)
+{
+	static const enum intent_mode modes[] = {
+		[SWITCH_PLAIN] = INTENT_PLAIN, [SWITCH_RELEASES] = INTENT_RELEASES,
+		[SWITCH_PATH] = INTENT_PATH,
+	};
+	struct intent in = {
+		.job = sw->job, .kind = (char *)(sw->kind ? sw->kind : "install"),
+		.target = (char *)sw->t->name, .mode = modes[sw->mode], .path = sw->live,
+		.staging = sw->staging, .releases = sw->releases, .old_link = sw->old_link,
+		.new_link = sw->new_link, .live_existed = sw->live_existed, .from = (char *)sw->from,
+		.to = (char *)sw->to, .to_tag = (char *)to_tag, .to_commit = (char *)to_commit,
+		.record_version = record_version, .keep_releases = keep_releases,
+		.phase = INTENT_PREPARED,
+	};
+	if (intent_begin(sw->s, &in, &sw->err) < 0)
+		return err_prefix(&sw->err, "recording the job's intent");
+	sw->intent = true;
+	switchover_journal(sw, "info", "intent: %s %s, staging %s, from %s to %s",
+			   intent_mode_name(in.mode), sw->live, sw->staging,
+			   sw->from ? sw->from : "-", sw->to ? sw->to : "-");
+	return 0;
+}
+
+/* The phase a step moves the intent to before it runs (before) or once it
+ * succeeded (!before); -1 for none. */
+static int step_phase(const struct switchover *sw, const char *name, bool before)
+{
+	static const struct {
+		const char *step;
+		int before, after;
+	} map[] = {
+		{ "stage", INTENT_STAGING, -1 },    { "extract", INTENT_STAGING, -1 },
+		{ "pre_install", INTENT_HOOKS, -1 },
+		{ "preserve", INTENT_PRESERVING, -1 }, { "swap", INTENT_SWAPPING, INTENT_SWAPPED },
+		{ "health", -1, INTENT_HEALTHY },   { "finish", -1, INTENT_DONE },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i].step, name) == 0)
+			return before ? map[i].before : map[i].after;
+	return -1;
+}
+
+/* Before the swap, the identities of both roots: recovery tells from them
+ * which tree the path names. */
+static int write_phase(struct switchover *sw, int phase)
+{
+	if (!sw->intent || phase < 0)
+		return 0;
+	int rc;
+	if (phase == INTENT_SWAPPING) {
+		struct intent_id old_id, new_id;
+		rc = intent_id_of(sw->live, &old_id, &sw->err);
+		if (rc == 0)
+			rc = intent_id_of(sw->staging, &new_id, &sw->err);
+		if (rc == 0)
+			rc = intent_set_swapping(sw->s, sw->job, &old_id, &new_id, &sw->err);
+	} else {
+		rc = intent_set_phase(sw->s, sw->job, (enum intent_phase)phase, &sw->err);
+	}
+	return rc < 0 ? err_prefix(&sw->err, "recording the job's intent") : 0;
+}
+
+static void step_point(const struct switchover *sw, const char *when, const char *name)
+{
+	char *point = xasprintf("%s-%s", when, name);
+	crashpoint_at(sw->kind ? sw->kind : "install", point);
+	free(point);
+}
+
 int switchover_step(struct switchover *sw, const char *name, switchover_step_fn fn, void *ctx)
 {
 	int64_t id;
@@ -73,19 +148,28 @@ int switchover_step(struct switchover *sw, const char *name, switchover_step_fn 
 		name);
 	if (store_job_step_begin(sw->s, sw->job, name, &id, &sw->err) < 0)
 		return err_prefix(&sw->err, "journal");
-	int rc = fn(sw, ctx);
+	int rc = write_phase(sw, step_phase(sw, name, true));
+	if (rc == 0) {
+		step_point(sw, "before", name);
+		rc = fn(sw, ctx);
+	}
+	if (rc == 0)
+		rc = write_phase(sw, step_phase(sw, name, false));
 	struct up_error e = UP_ERROR_INIT;
 	store_job_step_end(sw->s, id, rc == 0, rc == 0 ? NULL : sw->err.msg, &e);
 	err_clear(&e);
+	step_point(sw, "after", name);
 	return rc;
 }
 
 void switchover_remove_quietly(struct switchover *sw, const char *dir, const char *what)
 {
 	struct up_error e = UP_ERROR_INIT;
-	if (stage_remove_tree(dir, &e) < 0)
+	char *parent = swap_parent_dir(dir);
+	if (stage_remove_tree(dir, &e) < 0 || stage_fsync_dir(parent, &e) < 0)
 		switchover_journal(sw, "warning", "%s: %s", what, e.msg);
 	err_clear(&e);
+	free(parent);
 }
 
 /* ---- hooks and health ---- */
@@ -231,6 +315,11 @@ static bool staging_is_spare(const struct switchover *sw)
 /* Swaps back, runs the hooks again, checks the old tree's health. */
 static void rollback(struct switchover *sw, const char *failed)
 {
+	struct up_error ierr = UP_ERROR_INIT;
+	if (sw->intent) /* best effort: roll back anyway; recovery would too */
+		intent_set_phase(sw->s, sw->job, INTENT_ROLLING_BACK, &ierr);
+	err_clear(&ierr);
+	step_point(sw, "rollback", "begin");
 	struct install_result *r = sw->r;
 	r->failed_step = xstrdup(failed);
 	char *cause = xstrdup(sw->err.msg ? sw->err.msg : "failed");
@@ -250,6 +339,7 @@ static void rollback(struct switchover *sw, const char *failed)
 			broken_advice(sw, "Swapping back to the old release failed");
 		} else {
 			switchover_journal(sw, "info", "rollback: %s is the old release again", sw->live);
+			step_point(sw, "rollback", "swapped-back");
 		}
 	}
 	if (ok && run_hook(sw, sw->t->hooks.post_install, "rollback:post_install", true) < 0) {
@@ -262,6 +352,7 @@ static void rollback(struct switchover *sw, const char *failed)
 	}
 	if (ok && !sw->swapped && staging_is_spare(sw))
 		switchover_remove_quietly(sw, sw->staging, "removing the new tree");
+	step_point(sw, "rollback", "end");
 	r->outcome = ok ? INSTALL_ROLLED_BACK : INSTALL_BROKEN;
 	free(r->evidence);
 	r->evidence = evidence;
@@ -278,6 +369,11 @@ static void rollback(struct switchover *sw, const char *failed)
 		store_job_step_end(sw->s, id, ok, ok ? NULL : sw->err.msg, &e);
 	err_clear(&e);
 	free(cause);
+}
+
+void switchover_rollback(struct switchover *sw, const char *failed)
+{
+	rollback(sw, failed);
 }
 
 int switchover_run(struct switchover *sw)

@@ -50,6 +50,7 @@ struct switchover {
 	bool carry_preserved;     /* copy the preserve: paths from live into staging */
 	struct install_result *r;
 	/* Kept by the module. */
+	bool intent;              /* an intent is recorded: steps move its phase */
 	bool swapped;
 	struct up_error err;
 };
@@ -72,7 +73,21 @@ int switchover_step(struct switchover *sw, const char *name, switchover_step_fn 
  * or INSTALL_BROKEN), r->failed_step, r->evidence and sw->err. */
 int switchover_run(struct switchover *sw);
 
-/* Removes a tree, journaling a failure as a warning. */
+/* Records the job's intent (intent.h, phase "prepared") from the fields
+ * above, before anything is touched; from then on switchover_step() moves
+ * its phase before and after the steps that change the target (stage,
+ * the pre hook, preserve, swap, health, finish) and the rollback marks it
+ * "rolling-back". to_tag and to_commit are recorded with `to` when
+ * record_version is set. A write that fails stops the job. */
+int switchover_intent_begin(struct switchover *sw, const char *to_tag, const char *to_commit,
+			    bool record_version, int keep_releases);
+
+/* The rollback of switchover_run(), for recovery: sw->swapped says whether
+ * the new tree is in place. Sets r and sw->err as a failed step would. */
+void switchover_rollback(struct switchover *sw, const char *failed);
+
+/* Removes a tree and makes the removal durable, journaling a failure as a
+ * warning. */
 void switchover_remove_quietly(struct switchover *sw, const char *dir, const char *what);
 
 /* The last component of a path (NULL for NULL). */

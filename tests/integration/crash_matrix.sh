@@ -1,0 +1,219 @@
+#!/bin/bash
+# crash_matrix.sh - every crash point of install (both layouts), random
+# moments of staging and of the pre-update snapshot (the NTH file, and
+# kill -9 after a random delay), crashes of recovery itself, and the
+# archive's points; each run is recovered and checked against the invariant
+# (tests/crashlib.sh). Prints "crash points x runs" and the inconsistent
+# outcomes, which must be 0. UPKEEP_CRASH_RUNS=N repeats each run N times.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/crashlib.sh"
+umask 022
+git config --global tar.umask 022
+command -v sqlite3 > /dev/null || skip_all "sqlite3 missing"
+RUNS=${UPKEEP_CRASH_RUNS:-1}
+
+# A process crash keeps the page cache: the file system does not matter
+# here (power cuts are powercut.sh's), so the runs use tmpfs when there is
+# one, where fsync costs nothing.
+ROOT=$T/root
+if [ -d /dev/shm ] && [ -w /dev/shm ] && SHM=$(mktemp -d /dev/shm/upkeep-crash.XXXXXX); then
+	ROOT=$SHM
+	trap '_s=$?; rm -rf "$SHM"; (exit $_s); _cleanup' EXIT
+fi
+crash_release_repo "$T/work/app" "$T/srv/app.git"
+crash_setup "$ROOT"
+crash_save "$T/pristine"
+crash_expect "$T/pristine"
+isnt "$OLD_app" "$NEW_app" "fixture: the old and the new tree of app differ"
+isnt "${OLD_rel%% *}" "${NEW_rel%% *}" "fixture: the old and the new tree of rel differ"
+
+# ---------------------------------------------------------------- the list
+up --list-crash-points
+rc_is 0 "--list-crash-points"
+POINTS=$(cut -f1 "$OUT")
+# download: only targets whose payload is a release asset (install_asset.sh)
+INSTALL_POINTS=$(grep '^install\.' <<< "$POINTS" | grep -v -- '-download$')
+ok "the list names install's points" test "$(wc -l <<< "$INSTALL_POINTS")" -ge 20
+undocumented=
+for p in $POINTS; do
+	grep -qF "${p//-/\\-}" "$top_srcdir/data/upkeep.1" || undocumented="$undocumented $p"
+done
+is "$undocumented" "" "every crash point is documented in upkeep(1)"
+
+# ---------------------------------------------------------------- the runs
+INCONSISTENT=0 TOTAL=0
+declare -A SEEN       # points run
+declare -A SIDES      # outcomes per kind of run
+note_run() { # KIND RESULT
+	TOTAL=$((TOTAL + 1))
+	SIDES[$1 ${2%%:*}]=$(( ${SIDES[$1 ${2%%:*}]:-0} + 1 ))
+	case $2 in INCONSISTENT*) INCONSISTENT=$((INCONSISTENT + 1)) ;; esac
+}
+
+# The recovery rule: the new release is kept only once it passed its health
+# check; every earlier crash rolls back.
+expected_side() {
+	case $1 in
+	install.after-health|install.before-finish|install.after-finish|install.before-close|install.after-close) echo new ;;
+	*) echo old ;;
+	esac
+}
+
+recover_ok() { # DESC : runs recover, which must exit 0
+	up --config "$CFG" --batch recover --json
+	[ "$RC" = 0 ] || { fail "$1: recover exits 0"; show_run; return 1; }
+}
+
+# install_run TARGET POINT[:NTH] : install 1.1.0 with a crash there.
+install_run() {
+	crash_reset "$T/pristine"
+	case $2 in install.rollback-*) touch "$FLAGS/unhealthy-1.1.0" ;; esac
+	UPKEEP_CRASH_AT=$2 run "$UPKEEP" --config "$CFG" --batch install "$1" 1.1.0
+}
+
+for t in app rel; do
+	for p in $INSTALL_POINTS; do
+		want=$(expected_side "$p")
+		for r in $(seq 1 "$RUNS"); do
+			SEEN[$p]=1
+			install_run "$t" "$p"
+			if [ "$RC" != 137 ]; then fail "$p ($t): the point is reached (exit 137)"; show_run; continue; fi
+			recover_ok "$p ($t)" || continue
+			res=$(crash_check "$t")
+			note_run point "$res"
+			[ "$r" = 1 ] || continue
+			if [ "$res" = "$want" ]; then pass "$p ($t): recovered to the $want release"
+			else fail "$p ($t): recovered to the $want release"; diag "got: $res"; show_run; fi
+		done
+	done
+done
+
+# The recovered job and the recover job are recorded; the hooks ran again.
+install_run app install.after-swap
+recover_ok "records"
+like "$(jq -r 'select(.job) | "\(.action) \(.phase) \(.summary)"' < "$OUT")" \
+	'^rolled back swapped .*rolled back to 1\.0\.0, the swap undone' "recover --json says what it did"
+is "$(sqlite3 "$STATE/state.db" "SELECT state FROM jobs WHERE kind = 'install' ORDER BY id DESC LIMIT 1")" \
+	recovered "the interrupted install is recorded as recovered"
+is "$(sqlite3 "$STATE/state.db" "SELECT state FROM jobs WHERE kind = 'recover' ORDER BY id DESC LIMIT 1")" \
+	ok "a recover job is recorded"
+like "$(cat "$HOOKLOG")" '^rollback:post_install 1\.1\.0 1\.0\.0 app$' "recovery ran the old release's post_install hook"
+up --config "$CFG" --batch recover
+like "$(cat "$OUT")" '^nothing to recover' "a second recover finds nothing"
+
+# Recovery at the start of any command.
+install_run rel install.after-post_install
+up --config "$CFG" --batch snapshots rel
+rc_is 0 "a command after a crash runs"
+like "$(cat "$ERR")" 'recovered an interrupted job: rel: job [0-9]+ \(install\) rolled back' \
+	"it first recovered the interrupted install, saying so on stderr"
+is "$(crash_check rel)" old "and the target is the old release"
+
+# ---------------------------------------------------------------- random moments
+NF=$(( ${NFILES:-40} + 7 ))  # the regular files of 1.1.0
+for t in app rel; do
+	for r in $(seq 1 $((2 * RUNS))); do
+		for p in stage.after-file backup.after-file; do
+			[ "$p" = backup.after-file ] && [ "$t" = rel ] && n=$((RANDOM % 20 + 1)) || n=$((RANDOM % NF + 1))
+			SEEN[$p]=1
+			install_run "$t" "$p:$n"
+			[ "$RC" = 137 ] || { fail "$p:$n ($t): reached"; show_run; continue; }
+			recover_ok "$p:$n ($t)" || continue
+			res=$(crash_check "$t")
+			note_run nth "$res"
+			[ "$res" = old ] || { fail "$p:$n ($t): recovered to the old release"; diag "got: $res"; }
+		done
+	done
+done
+pass "the Nth-file crashes in staging and in the snapshot recovered to the old release"
+
+# kill -9 after a random delay (the whole install takes about DUR ms)
+crash_reset "$T/pristine"
+start=$(date +%s%N)
+up --config "$CFG" --batch install app 1.1.0
+DUR=$(( ($(date +%s%N) - start) / 1000000 ))
+KILLS=$((4 * RUNS)) killed=0
+declare -A KSTEP
+for r in $(seq 1 "$KILLS"); do
+	t=app; [ $((r % 2)) = 0 ] && t=rel
+	crash_reset "$T/pristine"
+	"$UPKEEP" --config "$CFG" --batch install "$t" 1.1.0 > /dev/null 2>&1 &
+	pid=$!
+	sleep "$(awk -v d="$DUR" -v r="$RANDOM" 'BEGIN { printf "%.3f", d * (r / 32768) / 1000 }')"
+	kill -9 "$pid" 2>/dev/null && killed=$((killed + 1))
+	wait "$pid" 2>/dev/null
+	step=$(sqlite3 "$STATE/state.db" "SELECT s.name FROM job_steps s JOIN jobs j ON j.id = s.job_id WHERE j.state = 'running' ORDER BY s.id DESC LIMIT 1")
+	KSTEP[${step:-none}]=$(( ${KSTEP[${step:-none}]:-0} + 1 ))
+	recover_ok "kill -9 #$r" || continue
+	note_run kill "$(crash_check "$t")"
+done
+diag "kill -9 at random moments: $killed of $KILLS killed before the end (install takes ~${DUR} ms); steps hit: $(for k in "${!KSTEP[@]}"; do printf '%s=%s ' "$k" "${KSTEP[$k]}"; done)"
+
+# ---------------------------------------------------------------- recovery crashes
+for t in app rel; do
+	ip=install.after-swap; [ "$t" = rel ] && ip=install.after-health
+	for ip in $ip; do
+		for rp in recover.before-undo recover.after-undo recover.after-record; do
+			SEEN[$rp]=1
+			install_run "$t" "$ip"
+			UPKEEP_CRASH_AT=$rp run "$UPKEEP" --config "$CFG" --batch recover
+			[ "$RC" = 137 ] || { fail "$rp after $ip ($t): reached"; show_run; continue; }
+			recover_ok "$rp after $ip ($t)" || continue
+			res=$(crash_check "$t")
+			note_run recover "$res"
+			want=$(expected_side "$ip")
+			[ "$res" = "$want" ] || { fail "$rp after $ip ($t): recovered to the $want release"; diag "got: $res"; }
+		done
+	done
+done
+pass "crashes of recovery itself are recovered by the next one"
+
+# ---------------------------------------------------------------- archive points
+crash_reset "$T/pristine"
+snaps() { [ -f "$STATE/archive/index.db" ] && sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM snapshots" || echo 0; }
+archive_ok() { # KIND DESC : verify clean, no job running
+	local why=
+	up --config "$CFG" --batch verify --all --read-data
+	[ "$RC" = 0 ] || why="verify exits $RC"
+	[ "$(sqlite3 "$STATE/state.db" "SELECT count(*) FROM jobs WHERE state = 'running'")" = 0 ] || why="$why; a job left running"
+	if [ -n "$why" ]; then note_run "$1" "INCONSISTENT: $why"; fail "$2"; diag "$why"; show_run
+	else note_run "$1" ok; fi
+}
+head -c 3000000 /dev/urandom > "$APPS/app/data/big.bin"
+for p in backup.after-file:3 backup.before-fsync backup.before-commit; do
+	SEEN[${p%%:*}]=1
+	before=$(snaps)
+	UPKEEP_CRASH_AT=$p run "$UPKEEP" --config "$CFG" --batch backup app
+	[ "$RC" = 137 ] || { fail "$p: reached"; show_run; }
+	recover_ok "$p"
+	is "$(snaps)" "$before" "$p: no snapshot was added"
+	archive_ok archive "$p: the archive verifies"
+done
+up --config "$CFG" --batch backup app --json
+S1=$(jq -r .snapshot < "$OUT")
+rm "$APPS/app/data/big.bin"
+up --config "$CFG" --batch backup app
+crash_save "$T/with-snaps"
+for p in prune.before-commit prune.before-unlink repack.before-commit repack.before-unlink; do
+	SEEN[$p]=1
+	crash_reset "$T/with-snaps"
+	UPKEEP_CRASH_AT=$p run "$UPKEEP" --config "$CFG" --batch forget "$S1" --yes
+	[ "$RC" = 137 ] || { fail "$p: reached"; show_run; }
+	recover_ok "$p"
+	n=$(sqlite3 "$STATE/archive/index.db" "SELECT count(*) FROM snapshots WHERE id = $S1")
+	want=0; [ "$p" = prune.before-commit ] && want=1
+	is "$n" "$want" "$p: the snapshot is $( [ $want = 1 ] && echo kept || echo gone), whole"
+	archive_ok archive "$p: the archive verifies"
+done
+
+# ---------------------------------------------------------------- totals
+unrun=
+for p in $POINTS; do [ -n "${SEEN[$p]:-}" ] || unrun="$unrun $p"; done
+diag "not run here:$unrun (asset targets only)"
+unrun=${unrun// install.before-download/}
+unrun=${unrun// install.after-download/}
+is "$unrun" "" "every listed crash point was run"
+diag "crash points x runs: ${#SEEN[@]} points, $TOTAL runs (UPKEEP_CRASH_RUNS=$RUNS); outcomes: $(for k in "${!SIDES[@]}"; do printf '%s=%s ' "${k// /:}" "${SIDES[$k]}"; done)"
+diag "inconsistent outcomes: $INCONSISTENT"
+is "$INCONSISTENT" 0 "no inconsistent outcome in $TOTAL runs"
+done_testing
