@@ -8,7 +8,7 @@
 
 # The batch commands and options; tests/integration/docs_drift.sh checks
 # these lists against upkeep's own.
-_upkeep_commands='run check adopt backup snapshots restore verify files pin unpin forget prune diff export repair install drill'
+_upkeep_commands='run check adopt backup snapshots restore verify files pin unpin forget prune diff export repair install drill recover'
 _upkeep_options='--config --batch --json --quiet --verbose --check-config --list-targets --demo
 	--note --to --force --read-data --all --yes --dry-run --current --output
 	--rebuild-index --allow-downgrade --force-drift --ascii --no-color --help --version

@@ -33,9 +33,9 @@ comp() {
 
 is "$(comp "$UPKEEP" --ba)" "--batch" "an option"
 is "$(comp "$UPKEEP" --r)" "--read-data --rebuild-index" "options sharing a prefix"
-is "$(comp "$UPKEEP" --batch re)" "repair restore" "batch commands"
+is "$(comp "$UPKEEP" --batch re)" "recover repair restore" "batch commands"
 is "$(comp "$UPKEEP" --batch "")" \
-	"adopt backup check diff drill export files forget install pin prune repair restore run snapshots unpin verify" \
+	"adopt backup check diff drill export files forget install pin prune recover repair restore run snapshots unpin verify" \
 	"every batch command"
 is "$(comp "$UPKEEP" -c "$C" "")" "" "no command without --batch"
 is "$(comp "$UPKEEP" -c "$C" --batch check "")" "notekeeper wiki" "check: target names from --config FILE"
