@@ -170,14 +170,16 @@ static int open_parent(struct xw *w, const struct comps *c, const char *path, bo
 	return fd;
 }
 
+/* Mode and owner; no fsync here: one syncfs() at the end makes the whole
+ * tree durable before anything is swapped, for the price of one `sync`
+ * instead of a journal commit per file (16 s against 4 s for 2,360 files,
+ * BENCHMARKS.md). */
 static int finish_fd(struct xw *w, int fd, mode_t mode, const char *path)
 {
 	if (fchmod(fd, mode) < 0)
 		return io_fail(w, path, "chmod");
 	if (w->chown && fchown(fd, w->uid, w->gid) < 0)
 		return io_fail(w, path, "chown");
-	if (fsync(fd) < 0)
-		return io_fail(w, path, "fsync");
 	return 0;
 }
 
@@ -359,7 +361,7 @@ static int check_case_twins(struct xw *w)
 	return 0;
 }
 
-/* Directories were 0700 while being filled: now 0755, owned, fsynced. */
+/* Directories were 0700 while being filled: now 0755, owned. */
 static int finish_dirs(struct xw *w, int fd, const char *rel, int depth)
 {
 	DIR *d = fdopendir(fd);
@@ -408,15 +410,20 @@ static struct archive *open_archive(const char *file, struct up_error *err)
 	return a;
 }
 
-static int extract_all(struct xw *w)
+static int extract_all(struct xw *w, const char *file)
 {
 	struct archive_entry *e;
-	for (;;) {
+	for (size_t headers = 0;; headers++) {
 		int r = archive_read_next_header(w->a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN && headers == 0) {
+			const char *why = archive_error_string(w->a);
+			return err_set(w->err, UP_ERR_MISMATCH, "%s: not an archive upkeep can read (%s)",
+				       file, why ? why : "unknown format");
+		}
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return damaged(w, w->entries ? "after the last good one" : "(the first)");
+			return damaged(w, "after the last good one");
 		if (one_entry(w, e) < 0)
 			return -1;
 	}
@@ -451,7 +458,7 @@ int asset_extract(const char *archive_file, const char *dir, int strip_component
 	if (w.root < 0)
 		err_set(err, UP_ERR_IO, "%s: %s", dir, strerror(errno));
 	else
-		rc = extract_all(&w);
+		rc = extract_all(&w, archive_file);
 	if (w.cached_fd >= 0)
 		close(w.cached_fd);
 	if (rc == 0) {
@@ -460,6 +467,8 @@ int asset_extract(const char *archive_file, const char *dir, int strip_component
 	}
 	if (rc == 0)
 		rc = finish_fd(&w, w.root, like->st_mode & 07777, ".");
+	if (rc == 0 && syncfs(w.root) < 0)
+		rc = io_fail(&w, ".", "syncfs");
 	if (rc == 0) {
 		char *parent = xstrdup(dir);
 		char *slash = strrchr(parent, '/');

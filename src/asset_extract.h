@@ -12,7 +12,9 @@
  * by upkeep one component at a time below directory descriptors it opened
  * with O_NOFOLLOW (files with O_EXCL), so an entry that names a path
  * through a symlink of the archive fails instead of leaving the tree.
- * Directories named by no entry are created as needed. Modes are as for
+ * Directories named by no entry are created as needed. The tree is made
+ * durable with one syncfs() of its file system at the end (then its
+ * parent directory is fsynced), not a fsync per file. Modes are as for
  * git trees: 0755 when any execute bit is set, else 0644; directories
  * 0755; owner like `like` when running as root.
  *
