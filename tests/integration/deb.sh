@@ -69,7 +69,8 @@ unlike "$postinst" 'upkeep\.service' "postinst neither enables nor starts upkeep
 
 dpkg-deb -x "$deb" "$T/root"
 run "$T/root/usr/bin/upkeep" --version
-like "$(cat "$OUT")" '^upkeep 0\.1\.0$' "the packaged binary runs (--version)"
+ver=$(cd "$W" && dpkg-parsechangelog -S Version 2>/dev/null)
+is "$(cat "$OUT")" "upkeep $ver" "the packaged binary runs, and debian/changelog has its version ($ver)"
 ok "the packaged service runs /usr/bin/upkeep" \
 	grep -q '^ExecStart=/usr/bin/upkeep --batch$' "$T/root/lib/systemd/system/upkeep.service"
 
