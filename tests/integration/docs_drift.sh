@@ -2,7 +2,8 @@
 # docs_drift.sh - the documentation cannot drift from the code. Read from
 # the sources and the binary:
 #   - every long and short option of src/main.c's option table is in
-#     `upkeep --help`, upkeep(1) and both completion scripts;
+#     `upkeep --help`, upkeep(1) and both completion scripts, and bash skips
+#     the argument of those that take one;
 #   - every batch command of the command tables in src/ is in --help, in the
 #     unknown-command message, in upkeep(1)'s BATCH COMMANDS and in both
 #     completion scripts;
@@ -92,6 +93,13 @@ check("every option is described in upkeep(1) OPTIONS",
       + [f"-{c}" for c in shortopts if not has_opt(man1_options, f"-{c}")])
 check("every option is completed by bash", [f"--{o}" for o in longopts if not has_opt(bash, f"--{o}")])
 check("every option is completed by zsh", [f"--{o}" for o in longopts if not has_opt(zsh, f"--{o}")])
+# An option that takes an argument: bash must skip that argument when it
+# looks for the batch command and its arguments.
+argopts = re.findall(r'\{\s*"([a-z][a-z0-9-]*)",\s*required_argument', main_c)
+m = re.search(r"^\s*(-[\w|-]+)\)\s*\(\(i\+\+\)\)", bash, re.M)
+skipped = m.group(1).split("|") if m else []
+check(f"bash skips the argument of every option that takes one ({len(argopts)})",
+      [f"--{o}" for o in argopts if f"--{o}" not in skipped])
 
 # ---- batch commands: rows { "name", handler } of the tables in src/
 commands = []
