@@ -51,6 +51,7 @@ struct backup {
 	struct chunk_set *trees_written;
 	long long next_progress_ms;
 	uint64_t snapshot_record; /* offset of the snapshot's record in the pack */
+	const char *extra_name;   /* base name of o->extra_dir, or NULL */
 };
 
 void backup_result_clear(struct backup_result *r)
@@ -341,8 +342,13 @@ static int walk_dir(struct backup *b, int dfd, const char *rel, int64_t prev_tre
 	if (names.n > 1)
 		qsort(names.items, names.n, sizeof(*names.items), name_order);
 	int rc = 0;
-	for (size_t i = 0; i < names.n && rc == 0; i++)
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		if (!*rel && b->extra_name && !strcmp(names.items[i], b->extra_name)) {
+			warn(b, rel, names.items[i], _("replaced by the data dumps in the snapshot"));
+			continue;
+		}
 		rc = walk_entry(b, dfd, rel, names.items[i], d, prev, n_prev, err);
+	}
 	strvec_clear(&names);
 	archive_entries_free(&prev, n_prev);
 	return rc;
@@ -582,6 +588,20 @@ static int64_t previous_root(struct archive_index *idx, const char *target)
 	return root;
 }
 
+/* The extra directory, as an entry of the root (read whole: dumps change
+ * every time). */
+static int walk_extra(struct backup *b, struct bdir *root, struct up_error *err)
+{
+	char *parent = xstrndup(b->o->extra_dir, (size_t)(b->extra_name - b->o->extra_dir));
+	int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(parent);
+	if (pfd < 0)
+		return err_set(err, UP_ERR_IO, _("cannot open %s: %s"), b->o->extra_dir, strerror(errno));
+	int rc = walk_entry(b, pfd, "", b->extra_name, root, NULL, 0, err);
+	close(pfd);
+	return rc;
+}
+
 /* Walk, chunks, listings, snapshot record; the pack durable. */
 static int backup_data(struct backup *b, struct bdir *root, struct chunk_loc **locs,
 		       size_t *n_locs, struct up_error *err)
@@ -601,6 +621,8 @@ static int backup_data(struct backup *b, struct bdir *root, struct chunk_loc **l
 	b->pool = backup_pool_start(b->w, b->o->level, threads, known);
 	int rc = walk_dir(b, dfd, "", previous_root(b->idx, b->o->target), root, err);
 	close(dfd);
+	if (rc == 0 && b->o->extra_dir)
+		rc = walk_extra(b, root, err);
 	struct up_error perr = UP_ERROR_INIT;
 	if (backup_pool_finish(&b->pool, locs, n_locs, &perr) < 0 && rc == 0)
 		rc = err_set(err, perr.status, "%s", perr.msg);
@@ -624,6 +646,12 @@ int archive_backup(struct archive_index *idx, const struct backup_opts *o,
 	long long t0 = util_monotonic_ms();
 	res->time = archive_now();
 	struct backup b = { .idx = idx, .o = o, .res = res };
+	if (o->extra_dir) {
+		const char *slash = strrchr(o->extra_dir, '/');
+		b.extra_name = slash ? slash + 1 : o->extra_dir;
+		if (!slash || !archive_name_ok(b.extra_name, strlen(b.extra_name)))
+			return err_set(err, UP_ERR_USAGE, "%s: not an absolute directory path", o->extra_dir);
+	}
 	if (archive_index_lock_archive(idx, err) < 0)
 		return -1;
 	if (archive_index_remove_garbage(idx, &res->garbage_removed, err) < 0) {

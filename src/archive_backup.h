@@ -29,6 +29,10 @@ struct backup_opts {
 	const char *note;     /* or NULL */
 	int level;            /* zstd level */
 	int threads;          /* workers; 0 = one per core */
+	/* A directory stored at the top of the snapshot under its own base
+	 * name (the data dumps' ".upkeep-data"), in place of an entry of that
+	 * name in the tree itself, which is skipped with a warning. Or NULL. */
+	const char *extra_dir;
 	/* Called from the walking thread at most every 200 ms with the figures
 	 * so far (files, bytes, files_read), or NULL. */
 	void (*progress)(void *ctx, const struct backup_result *so_far);

@@ -211,3 +211,35 @@ int archive_diff_live(struct sqlite3 *db, int64_t from, const char *dir, diff_fn
 	close(dfd);
 	return rc;
 }
+
+/* ---- the next snapshot's new bytes */
+
+struct estimate {
+	const char *dir;
+	long long bytes;
+};
+
+static void estimate_item(void *ctx, const struct diff_item *it)
+{
+	struct estimate *e = ctx;
+	if (it->type != ARCHIVE_FILE || it->change == DIFF_REMOVED)
+		return;
+	if (it->change == DIFF_ADDED) {
+		e->bytes += it->size_delta;
+		return;
+	}
+	char *p = xasprintf("%s/%s", e->dir, it->path);
+	struct stat st;
+	if (lstat(p, &st) == 0)
+		e->bytes += (long long)st.st_size;
+	free(p);
+}
+
+int archive_diff_new_bytes(struct sqlite3 *db, int64_t from, const char *dir, long long *bytes,
+			   struct up_error *err)
+{
+	struct estimate e = { dir, 0 };
+	int rc = archive_diff_live(db, from, dir, estimate_item, &e, err);
+	*bytes = e.bytes;
+	return rc;
+}

@@ -38,4 +38,10 @@ int archive_diff_trees(struct sqlite3 *db, int64_t from, int64_t to, diff_fn fn,
 int archive_diff_live(struct sqlite3 *db, int64_t from, const char *dir, diff_fn fn, void *ctx,
 		      struct up_error *err);
 
+/* An upper bound of the bytes a new snapshot of dir stores when listing
+ * `from` is the previous one (0: none): the sizes of the files added or
+ * changed since, before deduplication and compression. */
+int archive_diff_new_bytes(struct sqlite3 *db, int64_t from, const char *dir, long long *bytes,
+			   struct up_error *err);
+
 #endif

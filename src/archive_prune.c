@@ -289,3 +289,26 @@ int archive_prune(struct archive_index *idx, const int64_t *ids, size_t n, bool 
 	archive_index_unlock_archive(idx);
 	return src < 0 ? -1 : 0;
 }
+
+int archive_prune_target(struct archive_index *idx, const char *target,
+			 const struct retention_cfg *r, int64_t rollback, struct prune_result *res,
+			 struct up_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	struct snapshot_info *v = NULL;
+	size_t n = 0;
+	if (archive_snapshots_list(idx, target, &v, &n, err) < 0)
+		return -1;
+	unsigned *keep = xcalloc(n + 1, sizeof(*keep));
+	archive_retention_apply(v, n, r, rollback, keep);
+	int64_t *ids = xcalloc(n + 1, sizeof(*ids));
+	size_t n_ids = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!keep[i])
+			ids[n_ids++] = v[i].id;
+	int rc = n_ids ? archive_prune(idx, ids, n_ids, false, res, err) : 0;
+	free(ids);
+	free(keep);
+	snapshot_infos_free(&v, n);
+	return rc;
+}

@@ -72,4 +72,11 @@ void prune_result_clear(struct prune_result *r);
 int archive_prune(struct archive_index *idx, const int64_t *ids, size_t n, bool dry_run,
 		  struct prune_result *res, struct up_error *err);
 
+/* Applies retention r to target's snapshots and prunes those it does not
+ * keep (nothing when it keeps them all: res is zero). rollback: as for
+ * archive_retention_apply(). */
+int archive_prune_target(struct archive_index *idx, const char *target,
+			 const struct retention_cfg *r, int64_t rollback, struct prune_result *res,
+			 struct up_error *err);
+
 #endif

@@ -17,6 +17,9 @@ struct batch_options {
 	const char *note;  /* backup --note TEXT */
 	const char *to;    /* restore --to DIR */
 	bool force;        /* restore: DIR may be non-empty */
+	const char **paths; /* restore in place: --path P, repeatable */
+	size_t n_paths;
+	bool keep_preserved; /* restore in place: keep the live preserve: paths */
 	bool read_data;    /* verify: re-read and re-hash every chunk */
 	bool all;          /* verify: every snapshot */
 	bool dry_run;      /* prune, the policy run: say what would be done, change nothing */

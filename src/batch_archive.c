@@ -21,6 +21,7 @@
 #include "archive_prune.h"
 #include "archive_repair.h"
 #include "archive_restore.h"
+#include "batch_restore.h"
 #include "archive_snap.h"
 #include "archive_tree.h"
 #include "archive_verify.h"
@@ -354,7 +355,9 @@ static void restore_progress(void *ctx, const struct restore_result *r, long lon
 int batch_cmd_restore(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	int64_t id;
-	if (argc < 3 || !o->to) {
+	if (!o->to)
+		return batch_cmd_restore_in_place(cfg, argc, argv, o);
+	if (argc < 3 || o->n_paths || o->keep_preserved) {
 		fputs(_("usage: upkeep --batch restore TARGET SNAPSHOT --to DIR [PATH]... [--force]\n"), stderr);
 		return EXIT_USAGE;
 	}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "classify.h"
+#include "confdata.h"
 #include "error.h"
 #include "version.h"
 
@@ -71,6 +72,7 @@ struct health_cfg {
 
 struct hooks_cfg {
 	char *pre_install, *post_install, *pre_restore, *post_restore;
+	long long timeout_ms;    /* each hook and data command, default 5 min */
 };
 
 struct limits_cfg {
@@ -136,6 +138,7 @@ struct target_cfg {
 	enum layout layout;
 	int keep_releases;       /* releases layout, default 3 */
 	char **preserve; size_t n_preserve;
+	struct data_cfg *data; size_t n_data;  /* dumps taken with the code (confdata.h) */
 	struct hooks_cfg hooks;
 	struct health_cfg health;
 	struct policy_cfg policy;

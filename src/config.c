@@ -150,6 +150,7 @@ enum field_type {
 	T_BITS,       /* aux: struct confvalue_name[]; list stored as unsigned bits */
 	T_LIST,       /* strings at off, count at off_n */
 	T_PRESERVE,   /* like T_LIST, relative paths */
+	T_DATA,       /* the data: list (confdata.h) */
 	T_WINDOW
 };
 
@@ -282,7 +283,12 @@ static const struct field notify_fields[] = {
 	FX("on", T_BITS, notify.on, .aux = event_names),
 	END
 };
+static const struct field hooks_default_fields[] = {
+	FX("timeout", T_DURATION, hooks.timeout_ms, .flags = FL_POSITIVE),
+	END
+};
 static const struct field hooks_fields[] = {
+	FX("timeout", T_DURATION, hooks.timeout_ms, .flags = FL_POSITIVE),
 	F("pre_install", T_STR, hooks.pre_install),
 	F("post_install", T_STR, hooks.post_install),
 	F("pre_restore", T_STR, hooks.pre_restore),
@@ -315,6 +321,7 @@ static const struct field defaults_fields[] = {
 	SECTION("backup", backup_fields),
 	SECTION("drill", drill_fields),
 	SECTION("health", health_default_fields),
+	SECTION("hooks", hooks_default_fields),
 	SECTION("flags", flags_fields),
 	SECTION("limits", limits_fields),
 	END
@@ -326,6 +333,7 @@ static const struct field target_fields[] = {
 	FX("keep_releases", T_INT, keep_releases, .min = 1, .max = 1000),
 	FX("channel", T_STR, channel, .flags = FL_NONEMPTY),
 	LIST("preserve", T_PRESERVE, preserve),
+	{ .key = "data", .type = T_DATA },
 	SECTION("hooks", hooks_fields),
 	SECTION("health", health_fields),
 	SECTION("policy", policy_fields),
@@ -571,6 +579,11 @@ static void apply_value(struct loader *L, const struct field *f, const struct ya
 	case T_BITS: apply_bits(L, f, v, dst, path); return;
 	case T_LIST:
 	case T_PRESERVE: apply_list(L, f, v, base, path); return;
+	case T_DATA: {
+		struct target_cfg *t = base;
+		confdata_parse(&L->errs, v, path, &t->data, &t->n_data);
+		return;
+	}
 	default: break;
 	}
 	char *expect = field_expect(f);
@@ -650,6 +663,7 @@ static void target_init(struct target_cfg *t)
 	t->verify.signatures = VERIFY_IF_SIGNED;
 	t->retention = (struct retention_cfg){ 5, -1, -1, -1, -1, -1 };
 	t->backup = (struct backup_cfg){ .before_install = true, .every_ms = 0, .compression = 3 };
+	t->hooks.timeout_ms = 5 * 60 * 1000;
 	t->limits = (struct limits_cfg){ 512LL << 20, 10 * 60 * 1000, 30 * 1000 };
 	strings_set(&t->flags.security, &t->flags.n_security, "Security");
 	strings_set(&t->flags.hotfix, &t->flags.n_hotfix, "Hotfix");
@@ -676,6 +690,7 @@ static void target_free(struct target_cfg *t)
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		FREE(*strings[i]);
 	strings_free(&t->preserve, &t->n_preserve);
+	confdata_free(&t->data, &t->n_data);
 	strings_free(&t->flags.security, &t->flags.n_security);
 	strings_free(&t->flags.hotfix, &t->flags.n_hotfix);
 }

@@ -106,6 +106,10 @@ static void build_env(const struct hook_env *env, struct strvec *out)
 	strvec_push_owned(out, xasprintf("UPKEEP_TO=%s", to));
 	strvec_push_owned(out, xasprintf("UPKEEP_OLD_VERSION=%s", from));
 	strvec_push_owned(out, xasprintf("UPKEEP_VERSION=%s", to));
+	if (env->data)
+		strvec_push_owned(out, xasprintf("UPKEEP_DATA=%s", env->data));
+	if (env->dump)
+		strvec_push_owned(out, xasprintf("UPKEEP_DUMP=%s", env->dump));
 	strvec_push_owned(out, NULL);
 	out->n--; /* keep the NULL terminator out of the count */
 }
@@ -166,8 +170,10 @@ static void kill_group(pid_t pid, int *status)
 	waitpid(pid, status, 0);
 }
 
-static int spawn(const char *exe, struct strvec *argv, struct strvec *envv, int *fd_out,
-		 pid_t *pid)
+/* in_fd and out_fd: the child's stdin and stdout, or -1 for /dev/null and
+ * the capture pipe. stderr always goes to the pipe. */
+static int spawn(const char *exe, struct strvec *argv, struct strvec *envv, int in_fd, int out_fd,
+		 int *fd_out, pid_t *pid)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -176,8 +182,11 @@ static int spawn(const char *exe, struct strvec *argv, struct strvec *envv, int 
 	posix_spawnattr_t at;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	if (in_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : pfd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
 	sigset_t none;
 	sigemptyset(&none);
@@ -236,6 +245,12 @@ static int describe_failure(const char *cmd, const struct hook_env *env, long lo
 int hooks_run_command(const char *cmd, const struct hook_env *env, long long timeout_ms,
 		      struct hook_result *res, struct up_error *err)
 {
+	return hooks_run_io(cmd, env, timeout_ms, -1, -1, res, err);
+}
+
+int hooks_run_io(const char *cmd, const struct hook_env *env, long long timeout_ms, int in_fd,
+		 int out_fd, struct hook_result *res, struct up_error *err)
+{
 	*res = (struct hook_result){ .exit_code = -1 };
 	struct strvec argv = STRVEC_INIT, envv = STRVEC_INIT;
 	char *exe = NULL;
@@ -249,7 +264,7 @@ int hooks_run_command(const char *cmd, const struct hook_env *env, long long tim
 	int fd = -1, status = 0, rc = 0;
 	pid_t pid;
 	struct strbuf out = STRBUF_INIT;
-	if (spawn(exe, &argv, &envv, &fd, &pid) < 0) {
+	if (spawn(exe, &argv, &envv, in_fd, out_fd, &fd, &pid) < 0) {
 		rc = err_set(err, UP_ERR_IO, "%s: cannot run %s: %s", env->phase ? env->phase : "hook",
 			     exe, strerror(errno));
 		res->output = xstrdup("");

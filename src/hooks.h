@@ -32,6 +32,8 @@ struct hook_env {
 	const char *path;
 	const char *phase;        /* "pre_install", "post_install", "health"... */
 	const char *from, *to;    /* versions, or NULL */
+	const char *data;         /* data commands: UPKEEP_DATA, the entry's name, or NULL */
+	const char *dump;         /* data commands: UPKEEP_DUMP, the dump file, or NULL */
 };
 
 struct hook_result {
@@ -56,5 +58,11 @@ int hooks_find_executable(const char *cmd, char **found, struct up_error *err);
  * either way once the command started. */
 int hooks_run_command(const char *cmd, const struct hook_env *env, long long timeout_ms,
 		      struct hook_result *res, struct up_error *err);
+
+/* The same with the command's stdin read from in_fd and its stdout written
+ * to out_fd (each -1 for the defaults: /dev/null and the captured output);
+ * stderr is captured either way. For the data dump and restore commands. */
+int hooks_run_io(const char *cmd, const struct hook_env *env, long long timeout_ms, int in_fd,
+		 int out_fd, struct hook_result *res, struct up_error *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "asset_extract.h"
 #include "crashpoint.h"
 #include "escape.h"
+#include "jobsnap.h"
 #include "lockfile.h"
 #include "stage.h"
 #include "store.h"
@@ -105,6 +106,7 @@ struct job {
 	unsigned flags;
 	struct release_plan plan;
 	struct asset_plan asset;  /* a target with asset: the verified download */
+	struct jobsnap snap;
 	struct install_result *r;
 };
 
@@ -118,6 +120,11 @@ static int do_snapshot(struct switchover *sw, void *ctx)
 	(void)ctx;
 	struct job *j = JOB(sw);
 	if (!j->t->backup.before_install) {
+		if (j->plan.irreversible && sw->live_existed)
+			return err_set(&sw->err, UP_ERR_MISMATCH,
+				       "%s declares an irreversible migration: it is installed only after a "
+				       "pre-update snapshot has verified, and backup.before_install is false",
+				       j->plan.version);
 		journal(sw, "warning", "snapshot: skipped (backup.before_install is false)");
 		return 0;
 	}
@@ -125,26 +132,29 @@ static int do_snapshot(struct switchover *sw, void *ctx)
 		journal(sw, "info", "snapshot: nothing installed yet");
 		return 0;
 	}
-	char *dir = archive_dir_for(j->cfg->state_dir);
-	struct archive_index *idx = NULL;
-	int rc = archive_index_open(dir, UPKEEP_LOCK_TIMEOUT_MS, &idx, &sw->err);
-	free(dir);
-	struct backup_opts bo = { .target = j->t->name, .path = j->t->path,
-				  .version = j->plan.from_version, .reason = "pre-update",
-				  .level = j->t->backup.compression };
-	struct backup_result br = { 0 };
-	if (rc == 0)
-		rc = archive_backup(idx, &bo, &br, &sw->err);
-	if (rc == 0)
-		journal(sw, "info", "snapshot: %lld (%lld files, %lld bytes)", (long long)br.id, br.files,
-			br.bytes);
-	else
-		err_prefix(&sw->err, "pre-update snapshot");
-	for (size_t i = 0; rc == 0 && i < br.warnings.n; i++)
-		journal(sw, "warning", "snapshot: %s", br.warnings.items[i]);
-	backup_result_clear(&br);
-	archive_index_close(&idx);
-	return rc;
+	j->snap.reason = "pre-update";
+	j->snap.version = j->plan.from_version;
+	j->snap.verify = j->plan.irreversible;
+	if (jobsnap_scratch(&j->snap, j->cfg->state_dir, "install", sw->job, &sw->err) < 0)
+		return -1;
+	if (jobsnap_take(sw, &j->snap, j->cfg->state_dir) < 0)
+		return -1;
+	if (j->snap.dumps)
+		sw->data_back = jobsnap_data_restore;
+	return 0;
+}
+
+/* What the pre-update snapshot will store, for the free-space check. */
+static void estimate_snapshot(struct job *j)
+{
+	struct stat st;
+	if (!j->t->backup.before_install || stat(j->t->path, &st) < 0)
+		return;
+	struct up_error e = UP_ERROR_INIT;
+	j->plan.archive_dir = archive_dir_for(j->cfg->state_dir);
+	if (jobsnap_estimate(j->cfg->state_dir, j->t, &j->plan.snapshot_bytes, &e) < 0)
+		journal(&j->sw, "warning", "free space: the snapshot's size is not known: %s", e.msg);
+	err_clear(&e);
 }
 
 /* Download progress goes to the job's events only, the rest to the journal. */
@@ -248,6 +258,8 @@ static int step_finish(struct switchover *sw, void *ctx)
 		err_clear(&e);
 	}
 	journal(sw, "info", "finish: %s installed", p->version);
+	if (j->snap.id)
+		jobsnap_prune(sw, j->cfg->state_dir, j->snap.id);
 	return 0;
 }
 
@@ -270,6 +282,7 @@ static int step_preflight(struct switchover *sw, void *ctx)
 	j->r->from = j->plan.from_version ? xstrdup(j->plan.from_version) : NULL;
 	if (j->plan.same)
 		return 0;
+	estimate_snapshot(j);
 	rc = preflight_check(j->t, j->flags, &j->plan, &sw->err);
 	for (size_t i = 0; i < j->plan.drift.n; i++)
 		strvec_push(&j->r->drift, j->plan.drift.items[i]);
@@ -305,6 +318,12 @@ static int run_switch(struct job *j)
 	sw->from = j->plan.from_version;
 	sw->to = j->plan.version;
 	sw->mode = j->t->layout == LAYOUT_RELEASES ? SWITCH_RELEASES : SWITCH_PLAIN;
+	sw->pre_hook = j->t->hooks.pre_install;
+	sw->post_hook = j->t->hooks.post_install;
+	sw->pre_name = "pre_install";
+	sw->post_name = "post_install";
+	sw->hook_timeout_ms = j->t->hooks.timeout_ms;
+	sw->data_ctx = &j->snap;
 	int rc;
 	if (switchover_intent_begin(sw, j->plan.tag, j->plan.commit, true, j->t->keep_releases) < 0)
 		rc = fail_step(j, "intent");
@@ -345,6 +364,7 @@ static void job_close(struct job *j, int rc)
 	store_close(&sw->s);
 	release_plan_clear(&j->plan);
 	asset_plan_clear(&j->asset);
+	jobsnap_clear(&j->snap);
 	if (sw->lock_fd >= 0) {
 		lockfile_release(sw->lock_fd);
 		close(sw->lock_fd);

@@ -38,6 +38,9 @@ static void usage(FILE *out)
 		"  adopt TARGET VERSION     record the version of an app installed before upkeep\n"
 		"  backup TARGET [--note TEXT]        snapshot the target's tree into the archive\n"
 		"  snapshots TARGET                   list the target's snapshots\n"
+		"  restore TARGET SNAPSHOT [--path P]... [--keep-preserved]\n"
+		"                                     restore a snapshot (or some paths) in place,\n"
+		"                                     with snapshot, hooks, health check and rollback\n"
 		"  restore TARGET SNAPSHOT --to DIR [PATH]... [--force]\n"
 		"                                     write a snapshot (or some paths) into DIR\n"
 		"  verify (SNAPSHOT | --all) [--read-data]\n"
@@ -68,6 +71,8 @@ static void usage(FILE *out)
 		"      --note TEXT          backup: a note kept with the snapshot\n"
 		"      --to DIR             restore: the directory to write into\n"
 		"      --force              restore: DIR may exist and hold files (they are replaced)\n"
+		"      --path P             restore in place: only path P of the tree (repeatable)\n"
+		"      --keep-preserved     restore in place: keep the live preserve: paths\n"
 		"      --read-data          verify: re-read and re-hash every chunk\n"
 		"      --all                verify: every snapshot\n"
 		"      --yes                forget: really delete the snapshot\n"
@@ -96,6 +101,7 @@ static void usage(FILE *out)
 		"  7    install: the rollback failed or the old release is unhealthy too\n"
 		"  10   recover: a target holds neither the old nor the new tree (left untouched)\n"
 		"  11   recover: rolled back, but a hook or the health check failed\n"
+		"  13   restore: no such snapshot of the target, or a path not in it\n"
 		"  100  check: updates are available\n"
 		"  101  run: updates are pending that the policy did not allow\n"
 		"  102  run, drill: a restore drill was more than 1.5 times slower than the last\n"), out);
@@ -111,7 +117,7 @@ static void list_crash_points(void)
 enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO, OPT_NOTE, OPT_TO,
        OPT_FORCE, OPT_READ_DATA, OPT_ALL, OPT_ALLOW_DOWNGRADE, OPT_FORCE_DRIFT,
        OPT_DRY_RUN, OPT_YES, OPT_CURRENT, OPT_OUTPUT, OPT_REBUILD_INDEX, OPT_LIST_CRASH_POINTS,
-       OPT_LIST_TARGETS };
+       OPT_LIST_TARGETS, OPT_PATH, OPT_KEEP_PRESERVED };
 
 struct cli {
 	const char *config;
@@ -147,6 +153,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "rebuild-index", no_argument, NULL, OPT_REBUILD_INDEX },
 		{ "list-crash-points", no_argument, NULL, OPT_LIST_CRASH_POINTS },
+		{ "path", required_argument, NULL, OPT_PATH },
+		{ "keep-preserved", no_argument, NULL, OPT_KEEP_PRESERVED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -177,6 +185,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_OUTPUT: cli->batch_opts.output = optarg; break;
 		case OPT_REBUILD_INDEX: cli->batch_opts.rebuild_index = true; break;
 		case OPT_LIST_CRASH_POINTS: list_crash_points(); exit(EXIT_OK);
+		case OPT_PATH:
+			cli->batch_opts.paths = xrealloc(cli->batch_opts.paths,
+						 (cli->batch_opts.n_paths + 1) * sizeof(char *));
+			cli->batch_opts.paths[cli->batch_opts.n_paths++] = optarg;
+			break;
+		case OPT_KEEP_PRESERVED: cli->batch_opts.keep_preserved = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("upkeep %s\n", PACKAGE_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return -1;
@@ -258,5 +272,6 @@ int main(int argc, char **argv)
 	 * configuration until the process ends. */
 	if (!worker_abandoned_tasks())
 		config_free(&cfg);
+	free(cli.batch_opts.paths);
 	return code;
 }

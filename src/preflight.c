@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 
 #include "adopt.h"
+#include "confvalue.h"
 #include "escape.h"
 #include "hooks.h"
 #include "source.h"
@@ -29,6 +30,7 @@ void release_plan_clear(struct release_plan *p)
 	free(p->tree);
 	free(p->cache_dir);
 	free(p->from_version);
+	free(p->archive_dir);
 	free(p->from_tag);
 	strvec_clear(&p->drift);
 	strvec_clear(&p->notes);
@@ -135,19 +137,35 @@ int preflight_free_space(const char *path, long long *bytes, struct up_error *er
 	return 0;
 }
 
-/* Staging needs the release plus the preserved data it copies, plus 1%
- * and whatever the release asks to be left free. */
+int preflight_need_space(const char *name, const char *dir, long long need, const char *what,
+			 struct up_error *err)
+{
+	long long avail = 0;
+	if (preflight_free_space(dir, &avail, err) < 0)
+		return -1;
+	if (avail < need)
+		return err_set(err, UP_ERR_IO,
+			       "%s: not enough free space in %s for %s: %lld bytes needed, %lld available",
+			       name, dir, what, need, avail);
+	return 0;
+}
+
+/* Staging needs the release plus 1% and whatever the release asks to be
+ * left free; the pre-update snapshot its new bytes, on the same file system
+ * or on the archive's. */
 static int check_space(const struct target_cfg *t, const struct release_plan *p,
 		       struct up_error *err)
 {
 	char *parent = swap_parent_dir(t->path);
-	long long avail = 0;
-	int rc = preflight_free_space(parent, &avail, err);
 	long long need = p->bytes + p->bytes / 100 + p->min_free;
-	if (rc == 0 && avail < need)
-		rc = err_set(err, UP_ERR_IO,
-			     "%s: not enough free space in %s for staging: %lld bytes needed, %lld available",
-			     t->name, parent, need, avail);
+	struct stat a, b;
+	bool same = p->archive_dir && stat(p->archive_dir, &a) == 0 && stat(parent, &b) == 0 &&
+		    a.st_dev == b.st_dev;
+	int rc = preflight_need_space(t->name, parent,
+				      need + (same ? p->snapshot_bytes : 0),
+				      same ? "staging and the snapshot" : "staging", err);
+	if (rc == 0 && !same && p->archive_dir && p->snapshot_bytes)
+		rc = preflight_need_space(t->name, p->archive_dir, p->snapshot_bytes, "the snapshot", err);
 	free(parent);
 	return rc;
 }
@@ -209,8 +227,11 @@ int preflight_check(const struct target_cfg *t, unsigned flags, struct release_p
 	size_t len = 0;
 	int rc = stage_read_file(p->cache_dir, p->tree, REQUIREMENTS_FILE, REQUIREMENTS_MAX, &req, &len,
 				 err);
+	struct release_reqs rq = { 0 };
 	if (rc == 1)
-		rc = preflight_requirements(req, len, &p->min_free, &p->notes, err);
+		rc = preflight_requirements(req, len, &rq, &p->notes, err);
+	p->min_free = rq.min_free;
+	p->irreversible = rq.irreversible;
 	free(req);
 	if (rc < 0)
 		return err_prefix(err, "%s: release %s: %s", t->name, p->version, REQUIREMENTS_FILE);
@@ -275,9 +296,10 @@ static int req_commands(const struct yamltree_node *n, struct up_error *err)
 	return 0;
 }
 
-static int req_key(const struct yamltree_node *k, const struct yamltree_node *v, long long *min_free,
-		   struct strvec *notes, struct up_error *err)
+static int req_key(const struct yamltree_node *k, const struct yamltree_node *v,
+		   struct release_reqs *req, struct strvec *notes, struct up_error *err)
 {
+	long long *min_free = &req->min_free;
 	if (strcmp(k->text, "min_upkeep") == 0)
 		return req_min_upkeep(v, err);
 	if (strcmp(k->text, "commands") == 0)
@@ -290,20 +312,28 @@ static int req_key(const struct yamltree_node *k, const struct yamltree_node *v,
 				       v->line);
 		return 0;
 	}
+	if (strcmp(k->text, "irreversible_migration") == 0) {
+		if (need_scalar(v, "irreversible_migration", err) < 0)
+			return -1;
+		if (!confvalue_parse_bool(v->text, &req->irreversible))
+			return err_set(err, UP_ERR_MISMATCH,
+				       "line %d: irreversible_migration is not true or false", v->line);
+		return 0;
+	}
 	char *safe = escape_text(k->text, (size_t)-1, 40, 0);
 	strvec_push_owned(notes, xasprintf(".upkeep.yaml: key \"%s\" ignored", safe));
 	free(safe);
 	return 0;
 }
 
-int preflight_requirements(const char *buf, size_t len, long long *min_free,
+int preflight_requirements(const char *buf, size_t len, struct release_reqs *req,
 			   struct strvec *notes, struct up_error *err)
 {
 	struct yamltree_errors errs = { 0 };
 	bool fatal = false;
 	struct yamltree_node *root = yamltree_parse(buf, len, &errs, &fatal);
 	int rc = 0;
-	*min_free = 0;
+	*req = (struct release_reqs){ 0 };
 	if (fatal || yamltree_has_errors(&errs)) {
 		char *msg = yamltree_format_errors(&errs, REQUIREMENTS_FILE);
 		rc = err_set(err, UP_ERR_MISMATCH, "invalid: %s", msg);
@@ -316,7 +346,7 @@ int preflight_requirements(const char *buf, size_t len, long long *min_free,
 		if (k->kind != YAMLTREE_SCALAR)
 			rc = err_set(err, UP_ERR_MISMATCH, "line %d: keys must be strings", k->line);
 		else
-			rc = req_key(k, v, min_free, notes, err);
+			rc = req_key(k, v, req, notes, err);
 	}
 	yamltree_free(&root);
 	yamltree_release_errors(&errs);

@@ -9,6 +9,8 @@
  *   commands: [php, rsync]   # executables that must be in PATH
  *   min_free: 500M           # free space to leave on the target's file
  *                            # system after staging (size as in the config)
+ *   irreversible_migration: true  # installed only once the pre-update
+ *                            # snapshot has verified (read back and re-hashed)
  * Every key is optional; other keys are ignored (and logged), so a release
  * can describe things a later upkeep acts on. A file that is not valid YAML
  * or has a key of the wrong type refuses the release.
@@ -34,6 +36,12 @@ struct release_plan {
 	bool same;                /* already the installed release */
 	bool downgrade;
 	long long min_free;       /* from .upkeep.yaml, 0 = none */
+	bool irreversible;        /* .upkeep.yaml: irreversible_migration: true */
+	/* Set by the caller before preflight_check(): the pre-update
+	 * snapshot's expected new bytes and the archive directory that gets
+	 * them (NULL: no snapshot). */
+	long long snapshot_bytes;
+	char *archive_dir;
 	struct strvec drift;      /* local changes, as adopt_compare_tree() lists them */
 	struct strvec notes;      /* things to journal ("verification: unverified"...) */
 };
@@ -56,10 +64,20 @@ enum preflight_flags {
 int preflight_check(const struct target_cfg *t, unsigned flags, struct release_plan *p,
 		    struct up_error *err);
 
+struct release_reqs {
+	long long min_free;
+	bool irreversible;
+};
+
 /* Parses a release's .upkeep.yaml (buf, len) and checks it against this
- * upkeep and this system. Sets *min_free. Messages go to notes. */
-int preflight_requirements(const char *buf, size_t len, long long *min_free,
+ * upkeep and this system. Fills *req. Messages go to notes. */
+int preflight_requirements(const char *buf, size_t len, struct release_reqs *req,
 			   struct strvec *notes, struct up_error *err);
+
+/* Fails when the file system of dir has less than need bytes free for an
+ * unprivileged user; what names the use ("staging", "the snapshot"). */
+int preflight_need_space(const char *name, const char *dir, long long need, const char *what,
+			 struct up_error *err);
 
 /* -1, 0, 1 as version a is lower, equal, higher than b under the
  * target's scheme; 2 when either does not parse. */

@@ -20,11 +20,22 @@
 #include "stage.h"
 #include "swap.h"
 
-/* Hooks have no timeout of their own in the configuration: five minutes. */
-#define SWITCHOVER_HOOK_TIMEOUT_MS (5 * 60 * 1000LL)
+void switchover_add_path(struct switchover *sw, const char *live, const char *staged, bool existed)
+{
+	sw->paths = xrealloc(sw->paths, (sw->n_paths + 1) * sizeof(*sw->paths));
+	sw->paths[sw->n_paths++] = (struct switchover_path){ .live = xstrdup(live),
+							     .staged = xstrdup(staged),
+							     .existed = existed };
+}
 
 void switchover_clear(struct switchover *sw)
 {
+	for (size_t i = 0; i < sw->n_paths; i++) {
+		free(sw->paths[i].live);
+		free(sw->paths[i].staged);
+	}
+	FREE(sw->paths);
+	sw->n_paths = 0;
 	free(sw->live);
 	free(sw->staging);
 	free(sw->releases);
@@ -186,7 +197,7 @@ static int run_hook(struct switchover *sw, const char *cmd, const char *phase, b
 		return 0;
 	struct hook_env env = job_env(sw, phase, back);
 	struct hook_result hr;
-	int rc = hooks_run_command(cmd, &env, SWITCHOVER_HOOK_TIMEOUT_MS, &hr, &sw->err);
+	int rc = hooks_run_command(cmd, &env, sw->hook_timeout_ms, &hr, &sw->err);
 	if (rc < 0 && hr.output && hr.output[0]) {
 		free(sw->r->evidence);
 		sw->r->evidence = xstrdup(hr.output);
@@ -227,23 +238,52 @@ static int do_preserve(struct switchover *sw, void *ctx)
 	return 0;
 }
 
+/* SWITCH_PATH: exchanges (or renames into place) each pair in order;
+ * back undoes those swapped, in reverse. A failure undoes what it did. */
+static int swap_pairs(struct switchover *sw, bool back)
+{
+	size_t n = sw->n_paths;
+	for (size_t k = 0; k < n; k++) {
+		struct switchover_path *p = &sw->paths[back ? n - 1 - k : k];
+		if (p->swapped != back)
+			continue;
+		int rc = p->existed ? swap_exchange_paths(p->live, p->staged, &sw->err)
+				    : back ? swap_place_path(p->live, p->staged, &sw->err)
+					   : swap_place_path(p->staged, p->live, &sw->err);
+		if (rc < 0) {
+			if (!back) {
+				struct up_error keep = sw->err;
+				sw->err = (struct up_error)UP_ERROR_INIT;
+				swap_pairs(sw, true);
+				err_clear(&sw->err);
+				sw->err = keep;
+			}
+			return -1;
+		}
+		p->swapped = !back;
+	}
+	return 0;
+}
+
 static int do_swap(struct switchover *sw, void *ctx)
 {
 	(void)ctx;
 	int rc;
 	if (sw->mode == SWITCH_RELEASES)
 		rc = swap_link_switch(sw->live, sw->new_link, &sw->err);
-	else if (sw->mode == SWITCH_PATH && sw->live_existed)
-		rc = swap_exchange_paths(sw->live, sw->staging, &sw->err);
 	else if (sw->mode == SWITCH_PATH)
-		rc = swap_place_path(sw->staging, sw->live, &sw->err);
+		rc = swap_pairs(sw, false);
 	else if (sw->live_existed)
 		rc = swap_exchange_dirs(sw->live, sw->staging, &sw->err);
 	else
 		rc = swap_install_first(sw->staging, sw->live, &sw->err);
 	if (rc == 0) {
 		sw->swapped = true;
-		switchover_journal(sw, "info", "swap: %s is now %s", sw->live, sw->to);
+		if (sw->mode == SWITCH_PATH)
+			switchover_journal(sw, "info", "swap: %zu path%s of %s replaced", sw->n_paths,
+					   sw->n_paths == 1 ? "" : "s", sw->live);
+		else
+			switchover_journal(sw, "info", "swap: %s is now %s", sw->live, sw->to);
 	}
 	return rc;
 }
@@ -257,10 +297,8 @@ static int swap_back(struct switchover *sw)
 			rc = swap_link_switch(sw->live, sw->old_link, &sw->err);
 		else if ((rc = unlink(sw->live)) < 0)
 			rc = err_set(&sw->err, UP_ERR_IO, "%s: %s", sw->live, strerror(errno));
-	} else if (sw->mode == SWITCH_PATH && sw->live_existed) {
-		rc = swap_exchange_paths(sw->live, sw->staging, &sw->err);
 	} else if (sw->mode == SWITCH_PATH) {
-		rc = swap_place_path(sw->live, sw->staging, &sw->err);
+		rc = swap_pairs(sw, true);
 	} else if (sw->live_existed) {
 		rc = swap_exchange_dirs(sw->live, sw->staging, &sw->err);
 	} else {
@@ -271,16 +309,22 @@ static int swap_back(struct switchover *sw)
 	return rc;
 }
 
+static int step_data(struct switchover *sw, void *ctx)
+{
+	(void)ctx;
+	return sw->data_forward(sw, sw->data_ctx, false);
+}
+
 static int step_pre_install(struct switchover *sw, void *ctx)
 {
 	(void)ctx;
-	return run_hook(sw, sw->t->hooks.pre_install, "pre_install", false);
+	return run_hook(sw, sw->pre_hook, sw->pre_name, false);
 }
 
 static int step_post_install(struct switchover *sw, void *ctx)
 {
 	(void)ctx;
-	return run_hook(sw, sw->t->hooks.post_install, "post_install", false);
+	return run_hook(sw, sw->post_hook, sw->post_name, false);
 }
 
 static int step_health(struct switchover *sw, void *ctx)
@@ -331,8 +375,10 @@ static void rollback(struct switchover *sw, const char *failed)
 	lock_note(sw, "rollback");
 	switchover_journal(sw, "error", "%s failed: %s; rolling back", failed, cause);
 	bool ok = true;
+	char *pre = xasprintf("rollback:%s", sw->pre_name), *post = xasprintf("rollback:%s", sw->post_name);
+	bool was_swapped = sw->swapped;
 	if (sw->swapped) {
-		run_hook(sw, sw->t->hooks.pre_install, "rollback:pre_install", true);
+		run_hook(sw, sw->pre_hook, pre, true);
 		if (swap_back(sw) < 0) {
 			ok = false;
 			switchover_journal(sw, "error", "rollback: swapping back failed: %s", sw->err.msg);
@@ -342,7 +388,12 @@ static void rollback(struct switchover *sw, const char *failed)
 			step_point(sw, "rollback", "swapped-back");
 		}
 	}
-	if (ok && run_hook(sw, sw->t->hooks.post_install, "rollback:post_install", true) < 0) {
+	/* the new tree ran (or its data was replaced): the data goes back too */
+	if (ok && was_swapped && sw->data_back && sw->data_back(sw, sw->data_ctx, true) < 0) {
+		ok = false;
+		broken_advice(sw, "Restoring the data of the old release failed");
+	}
+	if (ok && run_hook(sw, sw->post_hook, post, true) < 0) {
 		ok = false;
 		broken_advice(sw, "The post_install hook failed for the old release");
 	}
@@ -369,6 +420,8 @@ static void rollback(struct switchover *sw, const char *failed)
 		store_job_step_end(sw->s, id, ok, ok ? NULL : sw->err.msg, &e);
 	err_clear(&e);
 	free(cause);
+	free(pre);
+	free(post);
 }
 
 void switchover_rollback(struct switchover *sw, const char *failed)
@@ -378,17 +431,20 @@ void switchover_rollback(struct switchover *sw, const char *failed)
 
 int switchover_run(struct switchover *sw)
 {
-	static const struct {
+	const struct {
 		const char *name;
 		switchover_step_fn fn;
 	} steps[] = {
-		{ "pre_install", step_pre_install },
+		{ sw->pre_name, step_pre_install },
 		{ "preserve", do_preserve },
 		{ "swap", do_swap },
-		{ "post_install", step_post_install },
+		{ "data", sw->data_forward ? step_data : NULL },
+		{ sw->post_name, step_post_install },
 		{ "health", step_health },
 	};
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		if (!steps[i].fn)
+			continue;
 		if (switchover_step(sw, steps[i].name, steps[i].fn, NULL) == 0)
 			continue;
 		rollback(sw, steps[i].name);

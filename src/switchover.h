@@ -30,6 +30,17 @@ enum switchover_mode {
 	SWITCH_PATH       /* one file or directory inside the tree ↔ its staged copy */
 };
 
+struct switchover;
+
+/* The data step: back is false forward, true in a rollback. */
+typedef int (*switchover_data_fn)(struct switchover *sw, void *ctx, bool back);
+
+struct switchover_path {
+	char *live, *staged;      /* owned */
+	bool existed;             /* live existed: exchanged, not renamed into place */
+	bool swapped;
+};
+
 struct switchover {
 	/* Set by the caller. */
 	const struct target_cfg *t;
@@ -40,9 +51,20 @@ struct switchover {
 	const char *action;       /* "installing 2.0.0": messages say "T: ACTION failed at..." */
 	const char *from, *to;    /* versions for the hooks (NULL = unknown) */
 	const char *snapshot_reason; /* "pre-update": named in the advice when broken */
+	const char *pre_hook, *post_hook;   /* commands, or NULL */
+	const char *pre_name, *post_name;   /* their steps: "pre_install", "post_install" */
+	long long hook_timeout_ms;          /* 0 = no limit */
+	/* The data step, between the swap and the post hook (NULL: none), and
+	 * its undoing in a rollback, after swapping back (NULL: none). */
+	switchover_data_fn data_forward, data_back;
+	void *data_ctx;
 	enum switchover_mode mode;
-	char *live;               /* the path swapped (t->path, or a path inside it); owned */
-	char *staging;            /* plain/path: beside live; releases: releases/NAME; owned */
+	char *live;               /* the path swapped (t->path); owned */
+	char *staging;            /* plain: beside live; releases: releases/NAME; owned */
+	/* SWITCH_PATH: the pairs exchanged, in order (live inside the tree,
+	 * staged in a staging directory on the same file system). */
+	struct switchover_path *paths;
+	size_t n_paths;
 	char *releases;           /* releases layout: the releases directory; owned */
 	char *old_link;           /* releases layout: the previous link target, or NULL; owned */
 	char *new_link;           /* releases layout: the new link target ("releases/NAME"); owned */
@@ -54,6 +76,9 @@ struct switchover {
 	bool swapped;
 	struct up_error err;
 };
+
+/* Adds a SWITCH_PATH pair (copies the strings). */
+void switchover_add_path(struct switchover *sw, const char *live, const char *staged, bool existed);
 
 /* Frees the owned strings (not r, not the store). */
 void switchover_clear(struct switchover *sw);
@@ -68,8 +93,8 @@ typedef int (*switchover_step_fn)(struct switchover *sw, void *ctx);
  * its end. A journal that cannot be written stops the job before fn runs. */
 int switchover_step(struct switchover *sw, const char *name, switchover_step_fn fn, void *ctx);
 
-/* pre_install → preserve → swap → post_install → health, each a journaled
- * step; on a failure rolls back and sets r->outcome (INSTALL_ROLLED_BACK
+/* pre hook → preserve → swap → data → post hook → health, each a journaled
+ * step (data only with data_forward); on a failure rolls back and sets r->outcome (INSTALL_ROLLED_BACK
  * or INSTALL_BROKEN), r->failed_step, r->evidence and sw->err. */
 int switchover_run(struct switchover *sw);
 

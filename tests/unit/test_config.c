@@ -475,7 +475,7 @@ static void test_error_unknown_key(void **state)
 	assert_case_error(msg, 1, 1, "top level: unknown key \"stat_dir\" (expected one of: "
 			  "state_dir, cache_dir, defaults, notify, targets)");
 	assert_case_error(msg, 6, 5, "targets.app: unknown key \"colour\" (expected one of: "
-			  "source, path, layout, keep_releases, channel, preserve, hooks, health, "
+			  "source, path, layout, keep_releases, channel, preserve, data, hooks, health, "
 			  "policy, verify, retention, backup, drill, flags, limits, notify)");
 	assert_case_error(msg, 7, 15, "targets.app.health: unknown key \"urll\" (expected one of: "
 			  "command, url, expect, body, timeout, retries, interval)");
@@ -484,7 +484,7 @@ static void test_error_unknown_key(void **state)
 	/* defaults take fewer keys than a target */
 	msg = load_fails("defaults:\n  path: /srv\n", UP_ERR_CONFIG);
 	assert_case_error(msg, 2, 3, "defaults: unknown key \"path\" (expected one of: timeout, "
-			  "channel, retention, policy, verify, backup, drill, health, flags, limits)");
+			  "channel, retention, policy, verify, backup, drill, health, hooks, flags, limits)");
 	free(msg);
 }
 
@@ -749,6 +749,60 @@ static void test_error_preserve(void **state)
 	free(msg);
 }
 
+static void test_data_and_hook_timeout(void **state)
+{
+	(void)state;
+	struct config *cfg = load_text_ok(
+		"defaults:\n"
+		"  hooks: { timeout: 90s }\n"
+		"targets:\n"
+		"  app:\n"
+		GIT
+		"    path: /srv/app\n"
+		"    data:\n"
+		"      - { name: db, dump: \"sqlite3 /srv/app.db .dump\", restore: /bin/load }\n"
+		"      - { name: pg.main, dump: pg_dump, restore: pg_restore, timeout: 30m }\n"
+		"  other:\n"
+		GIT
+		"    path: /srv/other\n"
+		"    hooks: { timeout: 2s }\n");
+	const struct target_cfg *t = config_find_target(cfg, "app");
+	assert_int_equal(t->hooks.timeout_ms, 90000);
+	assert_int_equal(t->n_data, 2);
+	assert_string_equal(t->data[0].name, "db");
+	assert_string_equal(t->data[0].dump, "sqlite3 /srv/app.db .dump");
+	assert_string_equal(t->data[0].restore, "/bin/load");
+	assert_int_equal(t->data[0].timeout_ms, 0);
+	assert_int_equal(t->data[1].timeout_ms, 30 * 60 * 1000);
+	assert_int_equal(config_find_target(cfg, "other")->hooks.timeout_ms, 2000);
+	assert_int_equal(config_find_target(cfg, "other")->n_data, 0);
+	config_free(&cfg);
+}
+
+static void test_error_data(void **state)
+{
+	(void)state;
+	char *msg = load_fails(
+		"targets:\n"
+		"  app:\n"
+		GIT
+		"    path: /srv/app\n"
+		"    hooks: { timeout: 0s }\n"
+		"    data:\n"
+		"      - { name: db, dump: x }\n"
+		"      - { name: \"../x\", dump: x, restore: y }\n"
+		"      - { name: a, dump: x, restore: y, when: always }\n"
+		"      - just a string\n",
+		UP_ERR_CONFIG);
+	assert_case_error(msg, 5, 23, "targets.app.hooks.timeout: 0s is out of range");
+	assert_case_error(msg, 7, 9, "targets.app.data[0]: missing required key \"restore\"");
+	assert_case_error(msg, 8, 17, "targets.app.data[1].name: invalid name \"../x\"");
+	assert_case_error(msg, 9, 41, "targets.app.data[2]: unknown key \"when\"");
+	assert_case_error(msg, 10, 9, "targets.app.data[3]: expected a mapping");
+	assert_int_equal(count_lines(msg), 5);
+	free(msg);
+}
+
 static void test_error_regex(void **state)
 {
 	char *msg = load_fails(
@@ -841,7 +895,7 @@ static void test_all_errors_reported(void **state)
 		"%1$s:4:11: targets.app.path: \"apps/app\" is a relative path (expected an absolute "
 		"path starting with /)\n"
 		"%1$s:5:5: targets.app: unknown key \"colour\" (expected one of: source, path, layout, "
-		"keep_releases, channel, preserve, hooks, health, policy, verify, retention, backup, drill, "
+		"keep_releases, channel, preserve, data, hooks, health, policy, verify, retention, backup, drill, "
 		"flags, limits, notify)\n"
 		"%1$s:6:3: targets.other: missing required key \"source\" (expected a mapping with "
 		"git: URL)\n"
@@ -985,6 +1039,8 @@ int main(void)
 		cmocka_unit_test(test_error_window),
 		cmocka_unit_test(test_error_preserve),
 		cmocka_unit_test(test_error_regex),
+		cmocka_unit_test(test_data_and_hook_timeout),
+		cmocka_unit_test(test_error_data),
 		cmocka_unit_test(test_error_conflicts),
 		cmocka_unit_test(test_error_too_deep),
 		cmocka_unit_test(test_all_errors_reported),

@@ -18,7 +18,9 @@
 static int req(const char *yaml, long long *min_free, struct strvec *notes, char **msg)
 {
 	struct up_error e = UP_ERROR_INIT;
-	int rc = preflight_requirements(yaml, strlen(yaml), min_free, notes, &e);
+	struct release_reqs rq;
+	int rc = preflight_requirements(yaml, strlen(yaml), &rq, notes, &e);
+	*min_free = rq.min_free;
 	*msg = e.msg ? xstrdup(e.msg) : NULL;
 	err_clear(&e);
 	return rc;
@@ -53,6 +55,15 @@ static void test_accepted(void **state)
 	assert_int_equal(req("", &mf, &notes, &msg), 0); /* empty file: no requirements */
 	assert_int_equal(mf, 0);
 	strvec_clear(&notes);
+	struct release_reqs rq = { .irreversible = true };
+	struct up_error e = UP_ERROR_INIT;
+	assert_int_equal(preflight_requirements("min_free: 1k\n", 12, &rq, &notes, &e), 0);
+	assert_false(rq.irreversible);
+	const char *irr = "irreversible_migration: yes\n";
+	assert_int_equal(preflight_requirements(irr, strlen(irr), &rq, &notes, &e), 0);
+	assert_true(rq.irreversible);
+	assert_int_equal(notes.n, 0);
+	strvec_clear(&notes);
 }
 
 static void test_refused(void **state)
@@ -64,6 +75,8 @@ static void test_refused(void **state)
 	refused("commands: sh\n", "must be a list");
 	refused("commands: [\"sh -c\"]\n", "needs the command");
 	refused("min_free: lots\n", "not a size");
+	refused("irreversible_migration: maybe\n", "is not true or false");
+	refused("irreversible_migration: [true]\n", "must be a string");
 	refused("- a\n- b\n", "must be a mapping");
 	refused("min_upkeep: [1]\n", "must be a string");
 	refused("a: [\n", "invalid");

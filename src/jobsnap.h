@@ -1,0 +1,48 @@
+/* jobsnap.h - the snapshot a job takes before it switches a target: the
+ * live tree plus the data dumps (datadump.h) as .upkeep-data/NAME, in the
+ * archive, with reason "pre-update" (install) or "pre-restore" (restore).
+ * The dumps stay in the job's scratch directory until the job ends, for a
+ * rollback's data restore. */
+#ifndef UPKEEP_JOBSNAP_H
+#define UPKEEP_JOBSNAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "error.h"
+#include "switchover.h"
+
+struct jobsnap {
+	const char *reason;     /* "pre-update", "pre-restore" */
+	const char *version;    /* the live tree's version, or NULL */
+	bool verify;            /* read the snapshot back and re-hash it (irreversible migration) */
+	/* Filled in. */
+	char *scratch;          /* STATE_DIR/tmp/KIND-JOB: the job's scratch directory */
+	char *dumps;            /* SCRATCH/.upkeep-data when dumps were taken, else NULL */
+	int64_t id;             /* the snapshot */
+};
+void jobsnap_clear(struct jobsnap *js);
+
+/* Creates the job's scratch directory (removing a leftover of the same
+ * job id). */
+int jobsnap_scratch(struct jobsnap *js, const char *state_dir, const char *kind, int64_t job,
+		    struct up_error *err);
+
+/* Takes the dumps and the snapshot of sw->t, journaling through sw. */
+int jobsnap_take(struct switchover *sw, struct jobsnap *js, const char *state_dir);
+
+/* The next snapshot's new bytes (archive_diff_new_bytes() against the
+ * target's newest snapshot), for the free-space check. */
+int jobsnap_estimate(const char *state_dir, const struct target_cfg *t, long long *bytes,
+		     struct up_error *err);
+
+/* A switchover_data_fn: runs the restore commands with the dumps of the
+ * jobsnap given as ctx ("rollback:data" when back). */
+int jobsnap_data_restore(struct switchover *sw, void *ctx, bool back);
+
+/* The rollback snapshot kept, prunes the target's snapshots per its
+ * retention; problems are journaled as warnings. */
+void jobsnap_prune(struct switchover *sw, const char *state_dir, int64_t rollback);
+
+#endif

@@ -1,0 +1,152 @@
+#!/bin/bash
+# restore_data.sh - data with the code: `data:` dumps (sqlite3) captured into
+# the pre-update and pre-restore snapshots and restored by a rollback and by
+# an in-place restore; a release declaring an irreversible migration; the
+# hooks' timeout; snapshots pruned per retention after an install.
+. "$top_srcdir/tests/lib.sh"
+umask 022
+git config --global tar.umask 022
+
+command -v sqlite3 > /dev/null || skip_all "sqlite3 missing"
+
+# ---------------------------------------------------------------- fixture
+W=$T/work/app
+git_work "$W"
+git_release "$W" v1.0.0
+git_release "$W" v1.1.0
+printf 'irreversible_migration: true\n' > "$W/.upkeep.yaml"
+git_release "$W" v1.2.0
+git_bare "$W" "$T/srv/app.git"
+URL=file://$T/srv/app.git
+
+A=$T/apps
+DB=$T/var/app.db
+mkdir -p "$T/var"
+sqlite3 "$DB" 'CREATE TABLE users (name TEXT); INSERT INTO users VALUES ("alice");' || bail "sqlite3"
+users() { sqlite3 "$DB" 'SELECT group_concat(name, ",") FROM (SELECT name FROM users ORDER BY rowid)'; }
+
+# the dump goes to stdout; the restore reads it on stdin into a new file
+# and renames it over the database
+cat > "$T/load.sh" <<EOF
+#!/bin/sh
+set -e
+rm -f "$DB.new"
+sqlite3 "$DB.new"
+mv "$DB.new" "$DB"
+echo "\$UPKEEP_PHASE \$UPKEEP_DATA \$UPKEEP_DUMP" >> "$T/load.log"
+EOF
+# the new release migrates the database when it starts
+cat > "$T/post.sh" <<EOF
+#!/bin/sh
+[ "\$UPKEEP_PHASE" = post_install ] && sqlite3 "$DB" "INSERT INTO users VALUES ('migrated to \$UPKEEP_TO')"
+exit 0
+EOF
+cat > "$T/health.sh" <<EOF
+#!/bin/sh
+[ -e "$T/unhealthy-\$UPKEEP_TO" ] && { echo "\$UPKEEP_TO is down" >&2; exit 1; }
+# only the check right after the switch fails, not the rollback's
+[ -e "$T/unhealthy-once" ] && { rm -f "$T/unhealthy-once"; echo "down" >&2; exit 1; }
+exit 0
+EOF
+chmod 755 "$T/load.sh" "$T/post.sh" "$T/health.sh"
+
+DATA="data:
+  - { name: db, dump: \"sqlite3 $DB .dump\", restore: \"$T/load.sh\" }"
+CFG=$T/upkeep.yaml
+config_new "$CFG"
+config_target "$CFG" app "$URL" "$A/app" stable semver "$DATA
+hooks: { post_install: \"$T/post.sh\" }
+health: { command: \"$T/health.sh\", timeout: 10s, retries: 0 }"
+git_export "$T/srv/app.git" v1.0.0 "$A/app"
+
+up --config "$CFG" --check-config
+rc_is 0 "a configuration with data dumps is valid"
+up --config "$CFG" --batch adopt app 1.0.0
+rc_is 0 "fixture: 1.0.0 adopted"
+installed() { up --config "$CFG" --batch check app --json; jq_target app .installed; }
+last_snap() { up --config "$CFG" --batch snapshots app --json; jq -r "select(.reason == \"$1\") | .snapshot" "$OUT" | tail -n 1; }
+
+# ---------------------------------------------------------------- install rollback
+touch "$T/unhealthy-1.1.0"
+up --config "$CFG" --batch install app 1.1.0 --json
+rc_is 6 "unhealthy install: rolled back"
+is "$(users)" alice "unhealthy install: the migrated database is back as it was before"
+like "$(jq_target app '.log[]')" '^rollback:data db: restored$' "unhealthy install: the journal says the data was restored"
+like "$(cat "$T/load.log")" '^rollback:data db /' "unhealthy install: the restore command got the dump"
+rm -f "$T/unhealthy-1.1.0"
+
+# ---------------------------------------------------------------- dump in the snapshot
+up --config "$CFG" --batch install app 1.1.0 --json
+rc_is 0 "install 1.1.0"
+is "$(users)" "alice,migrated to 1.1.0" "install 1.1.0: the release migrated the database"
+P=$(last_snap pre-update)
+up --config "$CFG" --batch files "$P" .upkeep-data
+like "$(cat "$OUT")" 'db$' "the pre-update snapshot holds the dump as .upkeep-data/db"
+ok "the dump is not left in the live tree" test ! -e "$A/app/.upkeep-data"
+
+# ---------------------------------------------------------------- restore round trip
+sqlite3 "$DB" "INSERT INTO users VALUES ('bob')"
+: > "$T/load.log"
+up --config "$CFG" --batch restore app "$P" --json
+rc_is 0 "restore of the pre-update snapshot: exit 0"
+is "$(users)" alice "restore: the database is the dump's (code and data went back together)"
+like "$(cat "$T/load.log")" '^data db /' "restore: the restore command ran in the data step"
+is "$(installed)" 1.0.0 "restore: 1.0.0 recorded"
+ok "restore: no dump directory in the restored tree" test ! -e "$A/app/.upkeep-data"
+unlike "$(head -n -1 "$OUT" | jq -r .path)" '^\.upkeep-data' "restore: the dumps are not listed as changes"
+
+# a restore that fails its health check puts the data back too
+sqlite3 "$DB" "INSERT INTO users VALUES ('carol')"
+touch "$T/unhealthy-once"
+up --config "$CFG" --batch restore app "$P" --json
+rc_is 6 "unhealthy restore: rolled back"
+is "$(users)" "alice,carol" "unhealthy restore: the database is back as it was before the restore"
+like "$(tail -n 1 "$OUT" | jq -r '.log[]')" '^rollback:data db: restored$' "unhealthy restore: the pre-restore dump was restored"
+
+# a path restore leaves the data alone
+: > "$T/load.log"
+up --config "$CFG" --batch restore app "$P" --path lib
+rc_is 0 "path restore with data configured: exit 0"
+is "$(users)" "alice,carol" "path restore: the database is left alone"
+ok "path restore: no restore command ran" test ! -s "$T/load.log"
+
+# ---------------------------------------------------------------- irreversible migration
+up --config "$CFG" --batch install app 1.2.0 --json
+rc_is 0 "irreversible migration: installed"
+like "$(jq_target app '.log[]')" '^snapshot: [0-9]+ verified \([0-9]+ chunks re-hashed\)$' \
+	"irreversible migration: the pre-update snapshot was verified first"
+config_target "$CFG" nosnap "$URL" "$A/nosnap" stable semver "backup: { before_install: false }"
+git_export "$T/srv/app.git" v1.1.0 "$A/nosnap"
+up --config "$CFG" --batch adopt nosnap 1.1.0
+before=$(find "$A/nosnap" -type f | sort | xargs cat | sha256sum)
+up --config "$CFG" --batch install nosnap 1.2.0
+rc_is 1 "irreversible migration without a pre-update snapshot: refused"
+like "$(cat "$ERR")" 'irreversible migration.*backup\.before_install is false' "irreversible migration: the message says why"
+is "$(find "$A/nosnap" -type f | sort | xargs cat | sha256sum)" "$before" "irreversible migration: the tree is untouched"
+
+# ---------------------------------------------------------------- hook timeout
+printf '#!/bin/sh\nexec sleep 30.%s\n' "$$" > "$T/slow.sh"; chmod 755 "$T/slow.sh"
+config_target "$CFG" slow "$URL" "$A/slow" stable semver "hooks: { pre_install: \"$T/slow.sh\", timeout: 1s }"
+start=$(date +%s)
+up --config "$CFG" --batch install slow 1.0.0 --json
+rc_is 6 "hooks.timeout: a slow pre_install hook rolls the install back"
+like "$(jq_target slow .error)" 'pre_install command .* timed out after 1000 ms' "hooks.timeout: the timeout is the reason"
+ok "hooks.timeout: stopped within seconds" test $(( $(date +%s) - start )) -lt 20
+
+# ---------------------------------------------------------------- prune after install
+config_target "$CFG" kept "$URL" "$A/kept" stable semver "retention: { keep_last: 2 }"
+git_export "$T/srv/app.git" v1.0.0 "$A/kept"
+up --config "$CFG" --batch adopt kept 1.0.0
+for t in 1000000000 1000003600 1000007200; do
+	UPKEEP_NOW=$t up --config "$CFG" --batch backup kept
+done
+up --config "$CFG" --batch snapshots kept --json
+is "$(wc -l < "$OUT")" 3 "prune: three snapshots before the install"
+up --config "$CFG" --batch install kept 1.1.0 --json
+rc_is 0 "prune: install 1.1.0"
+like "$(jq_target kept '.log[]')" '^prune: 2 snapshots removed per retention' "prune: the install pruned per retention"
+up --config "$CFG" --batch snapshots kept --json
+is "$(wc -l < "$OUT")" 2 "prune: keep_last 2 kept two snapshots"
+is "$(jq -r .reason "$OUT" | tail -n 1)" pre-update "prune: the pre-update snapshot (the rollback's) is kept"
+
+done_testing
