@@ -11,8 +11,8 @@
 _upkeep_commands='run check adopt backup snapshots restore verify files pin unpin forget prune diff export repair install drill recover'
 _upkeep_options='--config --batch --json --quiet --verbose --check-config --list-targets --demo
 	--note --to --force --read-data --all --yes --dry-run --current --output
-	--rebuild-index --allow-downgrade --force-drift --ascii --no-color --help --version
-	--list-crash-points'
+	--rebuild-index --allow-downgrade --force-drift --path --keep-preserved --ascii --no-color
+	--help --version --list-crash-points'
 
 # _upkeep_words : sets words and cword from COMP_WORDS and COMP_CWORD,
 # joining the pieces bash splits "--opt=value" into (= is in
@@ -92,7 +92,7 @@ _upkeep()
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -d -- "$cur"))
 			return 0 ;;
-		--note)
+		--note|--path)
 			return 0 ;;
 	esac
 
@@ -108,7 +108,7 @@ _upkeep()
 		w=${words[i]}
 		case $w in
 			-b|--batch) batch=1 ;;
-			-c|--config|--note|--to|--output|--demo) ((i++)) ;;
+			-c|--config|--note|--to|--output|--demo|--path) ((i++)) ;;
 			-*) ;;
 			*) args+=("$w") ;;
 		esac
