@@ -35,13 +35,13 @@ unset LC_ALL
 # tmux, lighttpd, openssh-server, util-linux (flock), jq and python3 are used by the integration and console
 # tests only; debhelper and dpkg-dev by the test that builds the .deb,
 # python3-yaml by the one that reads the Ansible playbook, zsh by the
-# completion test.
+# completion test, sqlite3 by the data dump test of restore.
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config gettext autopoint
 	libncurses-dev libgit2-dev libcurl4-gnutls-dev libgnutls28-dev
 	libyaml-dev libsqlite3-dev libzstd-dev libjson-c-dev libarchive-dev libcmocka-dev
 	git tmux lighttpd lighttpd-mod-openssl openssl openssh-server util-linux jq python3 zstd
-	debhelper dpkg-dev python3-yaml zsh
+	debhelper dpkg-dev python3-yaml zsh sqlite3
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
