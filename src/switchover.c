@@ -114,7 +114,7 @@ static int step_phase(const struct switchover *sw, const char *name, bool before
 		int before, after;
 	} map[] = {
 		{ "stage", INTENT_STAGING, -1 },    { "extract", INTENT_STAGING, -1 },
-		{ "pre_install", INTENT_HOOKS, -1 },
+		{ "pre_install", INTENT_HOOKS, -1 }, { "pre_restore", INTENT_HOOKS, -1 },
 		{ "preserve", INTENT_PRESERVING, -1 }, { "swap", INTENT_SWAPPING, INTENT_SWAPPED },
 		{ "health", -1, INTENT_HEALTHY },   { "finish", -1, INTENT_DONE },
 	};
@@ -356,9 +356,28 @@ static bool staging_is_spare(const struct switchover *sw)
 	       strcmp(switchover_base_name(sw->old_link), switchover_base_name(sw->new_link)) != 0;
 }
 
+/* The hooks of the job's kind unless the caller chose them: an install's,
+ * and for a restore pre_restore and post_restore, else an install's. */
+static void fill_hooks(struct switchover *sw)
+{
+	const struct hooks_cfg *h = &sw->t->hooks;
+	bool restore = sw->kind && strcmp(sw->kind, "restore") == 0;
+	if (!sw->pre_name) {
+		sw->pre_name = restore ? "pre_restore" : "pre_install";
+		sw->pre_hook = restore && h->pre_restore ? h->pre_restore : h->pre_install;
+	}
+	if (!sw->post_name) {
+		sw->post_name = restore ? "post_restore" : "post_install";
+		sw->post_hook = restore && h->post_restore ? h->post_restore : h->post_install;
+	}
+	if (!sw->hook_timeout_ms)
+		sw->hook_timeout_ms = h->timeout_ms;
+}
+
 /* Swaps back, runs the hooks again, checks the old tree's health. */
 static void rollback(struct switchover *sw, const char *failed)
 {
+	fill_hooks(sw);
 	struct up_error ierr = UP_ERROR_INIT;
 	if (sw->intent) /* best effort: roll back anyway; recovery would too */
 		intent_set_phase(sw->s, sw->job, INTENT_ROLLING_BACK, &ierr);
@@ -431,6 +450,7 @@ void switchover_rollback(struct switchover *sw, const char *failed)
 
 int switchover_run(struct switchover *sw)
 {
+	fill_hooks(sw);
 	const struct {
 		const char *name;
 		switchover_step_fn fn;

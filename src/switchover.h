@@ -51,9 +51,11 @@ struct switchover {
 	const char *action;       /* "installing 2.0.0": messages say "T: ACTION failed at..." */
 	const char *from, *to;    /* versions for the hooks (NULL = unknown) */
 	const char *snapshot_reason; /* "pre-update": named in the advice when broken */
+	/* The hooks: NULL names take those of `kind` (an install's; a
+	 * restore's pre_restore and post_restore, else an install's). */
 	const char *pre_hook, *post_hook;   /* commands, or NULL */
 	const char *pre_name, *post_name;   /* their steps: "pre_install", "post_install" */
-	long long hook_timeout_ms;          /* 0 = no limit */
+	long long hook_timeout_ms;          /* 0 = the target's hooks.timeout */
 	/* The data step, between the swap and the post hook (NULL: none), and
 	 * its undoing in a rollback, after swapping back (NULL: none). */
 	switchover_data_fn data_forward, data_back;
