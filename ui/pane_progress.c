@@ -172,7 +172,12 @@ static void draw_job(const struct job_view *j, int y, int width, bool selected)
 	draw_fill(y, 0, width, extra);
 	if (selected)
 		draw_text(y, 0, 2, draw_glyph(GLYPH_POINTER), extra | A_BOLD);
-	snprintf(buf, sizeof buf, "#%lld", (long long)(j->store_id ? j->store_id : j->id));
+	/* The state database's id, as History shows it; jobs it does not
+	 * record (pin, unpin) have none. */
+	if (j->store_id)
+		snprintf(buf, sizeof buf, "#%lld", (long long)j->store_id);
+	else
+		snprintf(buf, sizeof buf, "-");
 	draw_text(y, x, 6, buf, A_BOLD | extra);
 	x += 7;
 	draw_untrusted(y, x, c.label, j->label, extra);
@@ -254,20 +259,24 @@ static int draw_step_bar(const struct job_view *j, int y, int width)
 	double rate = secs > 0.2 ? (double)j->done / secs : 0;
 	int bar_w = width >= 70 ? 24 : 12;
 	draw_untrusted(y, 2, 12, j->step ? j->step : "", A_BOLD);
-	draw_bar(y, 15, bar_w, j->done, j->total, 0);
-	int n = j->total > 0
+	/* Totals are estimates (a backup's come from the previous snapshot):
+	 * past them only the figures so far are shown. */
+	bool bytes_known = j->total > 0 && j->done <= j->total;
+	bool files_known = j->files_total > 0 && j->files <= j->files_total;
+	draw_bar(y, 15, bar_w, bytes_known ? j->done : 0, bytes_known ? j->total : 0, 0);
+	int n = bytes_known
 		? snprintf(line, sizeof line, _("%s of %s"), size_text(j->done, a, sizeof a),
 			   size_text(j->total, b, sizeof b))
 		: snprintf(line, sizeof line, "%s", size_text(j->done, a, sizeof a));
 	if (j->files && n < (int)sizeof line)
-		n += j->files_total > 0
+		n += files_known
 			? snprintf(line + n, sizeof line - (size_t)n, _(", %lld of %lld files"), j->files,
 				   j->files_total)
 			: snprintf(line + n, sizeof line - (size_t)n, _(", %lld files"), j->files);
 	if (rate > 0 && n < (int)sizeof line)
 		n += snprintf(line + n, sizeof line - (size_t)n, _(", %s/s"),
 			      size_text((long long)rate, r, sizeof r));
-	if (rate > 0 && j->total > j->done && secs >= 1 && n < (int)sizeof line) {
+	if (rate > 0 && bytes_known && j->total > j->done && secs >= 1 && n < (int)sizeof line) {
 		long long eta = (long long)((double)(j->total - j->done) / rate + 0.5);
 		snprintf(line + n, sizeof line - (size_t)n, _(", ETA %lld:%02lld"), eta / 60, eta % 60);
 	}
@@ -361,7 +370,7 @@ static void progress_draw(struct ui *ui, const struct rect *area)
 		return;
 	int64_t id = sel.job ? sel.job->store_id : sel.db->id;
 	draw_hline(y, 0, area->w, draw_attr(ROLE_DIM));
-	char *title = xasprintf(_(" Job #%lld "), (long long)(id ? id : sel.job->id));
+	char *title = id ? xasprintf(_(" Job #%lld "), (long long)id) : xasprintf(" %s ", _("Job"));
 	draw_text(y++, 2, area->w - 4, title, draw_attr(ROLE_DIM));
 	free(title);
 	if (y < bottom)

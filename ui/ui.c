@@ -207,9 +207,13 @@ struct target_row *ui_selected_target(const struct ui *ui)
 
 void ui_job_added(struct ui *ui)
 {
-	/* The selection stays on the job it was on: a new job comes first. */
-	if (ui_pane_count_of(ui, PANE_PROGRESS) > 1)
+	/* While Progress is watched its selection stays on the job it was on
+	 * (a new job comes first); otherwise the new job is selected, ready
+	 * for when Progress is opened. */
+	if (ui->pane == PANE_PROGRESS && ui_pane_count_of(ui, PANE_PROGRESS) > 1)
 		ui->ps[PANE_PROGRESS].sel++;
+	else if (ui->pane != PANE_PROGRESS)
+		ui->ps[PANE_PROGRESS].sel = 0;
 }
 
 int ui_submit_check(struct ui *ui, size_t row)
