@@ -41,7 +41,7 @@ PACKAGES=(
 	libncurses-dev libgit2-dev libcurl4-gnutls-dev libgnutls28-dev
 	libyaml-dev libsqlite3-dev libzstd-dev libjson-c-dev libarchive-dev libcmocka-dev
 	git tmux lighttpd lighttpd-mod-openssl openssl openssh-server util-linux jq python3 zstd
-	debhelper dpkg-dev python3-yaml zsh sqlite3
+	debhelper dpkg-dev python3-yaml zsh sqlite3 e2fsprogs
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -51,8 +51,12 @@ crash_setup() {
 	cat > "$T/hook.sh" <<HOOK
 #!/bin/sh
 echo "\$UPKEEP_PHASE \$UPKEEP_FROM \$UPKEEP_TO \$UPKEEP_TARGET" >> "$HOOKLOG"
-# 1.1.0 migrates the preserved data when it starts
-[ "\$UPKEEP_PHASE" = post_install ] && [ "\$UPKEEP_TO" = 1.1.0 ] && echo "migrated by 1.1.0" >> "\$UPKEEP_PATH/data/users.db"
+# 1.1.0 migrates the preserved data when it starts, durably (as a database
+# would: what an application does not fsync, a power cut may take back)
+if [ "\$UPKEEP_PHASE" = post_install ] && [ "\$UPKEEP_TO" = 1.1.0 ]; then
+	echo "migrated by 1.1.0" >> "\$UPKEEP_PATH/data/users.db"
+	sync "\$UPKEEP_PATH/data/users.db"
+fi
 exit 0
 HOOK
 	cat > "$T/health.sh" <<HEALTH
@@ -88,8 +92,9 @@ crash_save() {
 	mkdir -p "$1" && cp -a "$APPS" "$STATE" "$1/" || bail "saving the fixture"
 }
 crash_reset() {
-	rm -rf "$APPS" "$STATE" && cp -a "$1/apps" "$APPS" && cp -a "$1/state" "$STATE" \
-		|| bail "resetting the fixture"
+	# the contents only: APPS and STATE may be mount points
+	rm -rf "$APPS"/* "$APPS"/.[!.]* "$STATE"/* "$STATE"/.[!.]* &&
+		cp -a "$1/apps/." "$APPS/" && cp -a "$1/state/." "$STATE/" || bail "resetting the fixture"
 	: > "$HOOKLOG"
 	rm -f "$FLAGS"/*
 }
