@@ -224,7 +224,8 @@ static int do_stage(struct switchover *sw, void *ctx)
 		       : stage_write_tree(j->plan.cache_dir, j->plan.tree, sw->staging, &like, NULL, &ss,
 					  &sw->err);
 	if (rc < 0)
-		return err_prefix(&sw->err, "stage %s%s", j->plan.version, asset ? " from its asset" : "");
+		return err_prefix(&sw->err, "stage %s%s into %s", j->plan.version, asset ? " from its asset" : "",
+				  sw->staging);
 	journal(sw, "info", "stage: %s (%s %s): %zu files, %zu directories, %zu links, %lld bytes",
 		sw->staging, asset ? "asset" : "tree", asset ? j->asset.sha256 : j->plan.tree, ss.files,
 		ss.dirs, ss.links, ss.bytes);
