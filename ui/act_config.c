@@ -89,6 +89,21 @@ static bool same_content(const char *a, const char *b)
 	return same;
 }
 
+/* A copy of s with every `from` replaced by `to`. */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = strlen(from);
+	const char *p;
+	while (n && (p = strstr(s, from))) {
+		strbuf_add(&sb, s, (size_t)(p - s));
+		strbuf_addstr(&sb, to);
+		s = p + n;
+	}
+	strbuf_addstr(&sb, s);
+	return strbuf_detach(&sb);
+}
+
 static void edit_loop(struct ui *ui, struct edit_ctx *c);
 
 static void edit_again(struct ui *ui, void *p)
@@ -117,7 +132,11 @@ static void edit_loop(struct ui *ui, struct edit_ctx *c)
 	if (config_load(c->tmp, &cfg, &err) < 0) {
 		struct overlay *ov = overlay_new(OVERLAY_ASK, OV_CONFIG, _("The configuration has errors"));
 		overlay_add(ov, ROLE_NORMAL, "%s", _("Nothing was changed. The errors:"));
-		overlay_add_untrusted(ov, ROLE_ERROR, 2, err.msg ? err.msg : err_status_name(err.status));
+		/* The copy's lines are the file's: name the file. */
+		char *msg = replace_all(err.msg ? err.msg : err_status_name(err.status), c->tmp,
+					ui->cfg->file);
+		overlay_add_untrusted(ov, ROLE_ERROR, 2, msg);
+		free(msg);
 		err_clear(&err);
 		overlay_set_prompt(ov, 'e', _("e: edit again   Esc/n: discard the changes"));
 		ov->ctx = c;

@@ -12,6 +12,8 @@
 # The deadline for one screen is UPKEEP_CONSOLE_WAIT seconds (default 30).
 
 command -v tmux > /dev/null 2>&1 || skip_all "tmux missing"
+# Colours or not is decided by each test (RUN_ENV="NO_COLOR=1").
+unset NO_COLOR
 
 # One tmux server per console run (a fresh socket each time, so a new run
 # never races with the shutdown of the previous server); all killed on exit.
@@ -81,12 +83,17 @@ start() {
 	tm kill-server > /dev/null 2>&1
 	RUNS=$((RUNS + 1))
 	TMUX_SOCK=upkeep-test-$$-$RUNS
-	printf '#!/bin/sh\n"$UPKEEP" "$@"\necho EXITED=$?\nexec sleep 3600\n' > "$T/run.sh"
+	# The console waits for $T/go, so that pipe-pane logs it from its
+	# first byte.
+	rm -f "$T/go"
+	printf '#!/bin/sh\nwhile [ ! -e "%s/go" ]; do sleep 0.02; done\n"$UPKEEP" "$@"\necho EXITED=$?\nexec sleep 3600\n' \
+		"$T" > "$T/run.sh"
 	# shellcheck disable=SC2086
 	tm new-session -d -s upkeep -x "$w" -y "$h" \
 		env UPKEEP="$UPKEEP" LANG="${RUN_LANG:-C.UTF-8}" ${RUN_ENV:-} sh "$T/run.sh" "$@"
 	: > "$T/pty.log"
 	tm pipe-pane -t upkeep -o "cat >> '$T/pty.log'"
+	touch "$T/go"
 }
 
 # The upkeep process in the pane (a child of its shell).

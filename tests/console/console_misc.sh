@@ -1,0 +1,108 @@
+#!/bin/bash
+# console_misc.sh - the console's surfaces: colours and NO_COLOR (the pty
+# byte stream logged with tmux pipe-pane), a tag message full of terminal
+# escapes shown escaped in the release details with no forbidden sequence
+# reaching the terminal (row 14 of the reliability notes), `/` filtering,
+# and `e`: a bad configuration from $EDITOR is refused and shown, the real
+# file unchanged; a good one replaces it and is loaded.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/console/lib.sh"
+
+D=$T/demo
+up --demo "$D"
+rc_is 0 "upkeep --demo creates the demo" || bail "no demo"
+CONF=$D/upkeep.yaml
+repo=$D/notekeeper.git
+[ -d "$repo" ] || bail "no notekeeper repository in the demo"
+
+# sgr_colours FILE : how many colour SGR sequences (setaf/setab) FILE holds.
+sgr_colours() { grep -aEo $'\e\\[[0-9;]*(3[0-7]|4[0-7]|38;5;[0-9]+|48;5;[0-9]+)m' "$1" | wc -l; }
+
+# ---------------------------------------------------------------- colours
+start 100 30 --config "$CONF"
+see '^▶ notekeeper .*just now +ok' "the console starts (colours)"
+quit_console "q quits (colours)"
+ok "with colours, the pty stream holds colour sequences" test "$(sgr_colours "$T/pty.log")" -gt 0
+
+RUN_ENV="NO_COLOR=1" start 100 30 --config "$CONF"
+see '^▶ notekeeper .*just now +ok' "the console starts with NO_COLOR"
+see '\[M\]major +security' "kinds stay readable without colour"
+quit_console "q quits (NO_COLOR)"
+is "$(sgr_colours "$T/pty.log")" 0 "with NO_COLOR, no colour sequence reaches the terminal"
+
+# ---------------------------------------------------------------- escapes
+# A newer stable release whose message carries: ESC[2J, OSC 0 (title),
+# OSC 52 (clipboard), DCS, CSI 6n, C1 CSI as a raw byte and as U+009B,
+# U+202E (bidi override), a NUL-free bad UTF-8 byte.
+msg=$(printf 'Evil \033[2J \033]0;pwned\007 \033]52;c;aGk=\007 \033Pq#0\033\\ \033[6n \233 \302\233 \342\200\256gnp.exe \377 end')
+git --git-dir="$repo" tag -a -m "$msg" v3.0.0 'v2.0.0^{}' || bail "cannot tag the demo repository"
+start 100 30 --config "$CONF"
+see '^▶ notekeeper +1\.0\.0 +3\.0\.0 ' "3.0.0 is the newest release"
+keys Enter
+see 'notekeeper: release v3\.0\.0' "Enter opens its details"
+see 'Evil \\e\[2J \\e\]0;pwned\\x07 \\e\]52;c;aGk=\\x07 \\eP' "the message's escapes are shown as text"
+see '\\e\[6n \\x9b \\u009b \\u202egnp\.exe \\xff' "C1, bidi override and bad UTF-8 are shown as text"
+keys Escape
+quit_console "q quits (escapes)"
+isnt "$(tm display -p -t upkeep '#{pane_title}')" "pwned" "the window title was not set"
+cat > "$T/scan.py" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+bad = []
+try:
+    text = data.decode('utf-8')
+except UnicodeDecodeError as e:
+    bad.append('invalid UTF-8 at byte %d' % e.start)
+    text = data.decode('utf-8', 'replace')
+for name, seq in (('OSC', '\x1b]'), ('DCS', '\x1bP'), ('CSI 6n', '\x1b[6n'),
+                  ('U+009B', '\u009b'), ('U+202E', '\u202e'), ('BEL', '\x07')):
+    if seq in text:
+        bad.append(name)
+print(len(data), ' '.join(bad))
+PY
+run python3 "$T/scan.py" "$T/pty.log"
+like "$(cat "$OUT")" '^[0-9]{4,} *$' "the pty stream (logged by pipe-pane) holds no forbidden sequence"
+
+# ---------------------------------------------------------------- filter
+start 100 30 --config "$CONF"
+see '^  wiki ' "both targets are listed"
+keys / w i k
+see 'Filter: wik_' "/ opens the filter in the status line"
+gone '^. notekeeper ' "typing filters the list: notekeeper is hidden"
+see '^▶ wiki ' "... wiki is listed and selected"
+keys Enter
+see 'Filter: wik ' "Enter keeps the filter"
+keys /
+keys Escape
+see '^  wiki ' "/ then Esc clears it: both targets again"
+see '^▶ notekeeper ' "... notekeeper first"
+
+# ---------------------------------------------------------------- e
+cp "$CONF" "$T/conf.orig"
+printf '#!/bin/sh\ncase "$(cat %s/ed-mode)" in\nbad) printf "targets:\\n  x: [\\n" > "$1" ;;\ngood) printf "# edited by the test\\n" >> "$1" ;;\nfail) exit 3 ;;\nesac\n' \
+	"$T" > "$T/ed.sh"
+chmod +x "$T/ed.sh"
+quit_console "q quits (filter)"
+echo bad > "$T/ed-mode"
+RUN_ENV="EDITOR=$T/ed.sh VISUAL=" start 100 30 --config "$CONF"
+see '^▶ notekeeper ' "the console starts with EDITOR set"
+keys e
+see 'The configuration has errors' "e with a bad edit: the errors are shown"
+see "$(basename "$CONF")"':[0-9]+:[0-9]+: ' "... naming the file, line and column"
+see 'e: edit again +Esc/n: discard the changes' "... offering to edit again or discard"
+is "$(cmp "$CONF" "$T/conf.orig" && echo same)" same "the real configuration is unchanged"
+keys e
+see 'The configuration has errors' "e edits again: still bad, asked again"
+keys n
+gone 'The configuration has errors' "n discards the edit"
+is "$(ls -a "$D" | grep -c '\.edit-')" 0 "the temporary copy is removed"
+is "$(cmp "$CONF" "$T/conf.orig" && echo same)" same "the real configuration is still unchanged"
+echo good > "$T/ed-mode"
+keys e
+see 'Configuration saved and loaded' "e with a good edit: saved and loaded"
+like "$(tail -n 1 "$CONF")" '^# edited by the test$' "the real file holds the edit"
+see '^▶ notekeeper .*just now +ok' "the reloaded console checks again"
+is "$(ls -a "$D" | grep -c '\.edit-')" 0 "no temporary copy is left"
+quit_console "q quits (editor)"
+
+done_testing
