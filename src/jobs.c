@@ -14,6 +14,8 @@
 #include "archive_prune.h"
 #include "archive_snap.h"
 #include "archive_verify.h"
+#include "asset.h"
+#include "asset_fetch.h"
 #include "i18n.h"
 #include "install.h"
 #include "preflight.h"
@@ -102,11 +104,27 @@ static char *hook_text(const char *cmd)
 static void plan_steps(const struct target_cfg *t, struct plan_view *v)
 {
 	struct strvec *s = &v->steps;
+	char *url = NULL;
+	struct up_error e = UP_ERROR_INIT;
+	if (t->source.asset.url &&
+	    asset_url_expand(t->source.asset.url, v->tag, v->version, &url, &e) == 0) {
+		char *shown = asset_url_for_display(url);
+		strvec_push_owned(s, xasprintf(_("download: %s, checked against the SHA-256 in %s"),
+					       shown, t->source.asset.checksums
+					       ? t->source.asset.checksums : _("the tag message")));
+		free(shown);
+	}
+	err_clear(&e);
 	strvec_push_owned(s, xasprintf(_("snapshot: %s"), t->backup.before_install
 				       ? _("pre-update snapshot of the live tree")
 				       : _("skipped (backup.before_install is false)")));
-	strvec_push_owned(s, xasprintf(_("stage: write %s (%zu entries, %lld bytes) beside %s"),
-				       v->version, v->entries, v->bytes, t->path));
+	if (url)
+		strvec_push_owned(s, xasprintf(_("stage: extract the verified asset of %s beside %s"),
+					       v->version, t->path));
+	else
+		strvec_push_owned(s, xasprintf(_("stage: write %s (%zu entries, %lld bytes) beside %s"),
+					       v->version, v->entries, v->bytes, t->path));
+	free(url);
 	char *h = hook_text(t->hooks.pre_install);
 	strvec_push_owned(s, xasprintf("pre_install: %s", h));
 	free(h);
