@@ -194,6 +194,14 @@ static enum side which_side(const struct intent *in, char **seen)
 	*seen = NULL;
 	if (in->phase < INTENT_SWAPPING)
 		return SIDE_OLD; /* the swap never began */
+	if (in->mode == INTENT_PATH) {
+		/* paths of a tree, exchanged one by one: all of them once healthy */
+		if (in->phase == INTENT_HEALTHY || in->phase == INTENT_DONE)
+			return SIDE_NEW;
+		*seen = xasprintf("single paths of %s were being exchanged (which ones is not recorded; "
+				  "the other side of each is under %s)", in->path, in->staging);
+		return SIDE_NEITHER;
+	}
 	struct up_error e = UP_ERROR_INIT;
 	enum side side = SIDE_NEITHER;
 	if (in->mode == INTENT_RELEASES) {

@@ -14,6 +14,7 @@
 #include "archive_restore.h"
 #include "archive_snap.h"
 #include "archive_verify.h"
+#include "crashpoint.h"
 #include "datadump.h"
 #include "jobsnap.h"
 #include "lockfile.h"
@@ -400,6 +401,20 @@ static int fail_step(struct job *j, const char *name)
 	return -1;
 }
 
+/* What recovery needs if the process dies from here on (intent.h); a whole
+ * restore records the snapshot's version, as finish does. */
+static int begin_intent(struct job *j)
+{
+	const char *v = whole(j) ? j->snap.version : NULL;
+	char *tag = NULL;
+	if (v)
+		tag = j->r->from && !strcmp(v, j->r->from) && j->installed_tag ?
+		      xstrdup(j->installed_tag) : tag_of(j, v);
+	int rc = switchover_intent_begin(&j->sw, tag, NULL, v != NULL, j->t->keep_releases);
+	free(tag);
+	return rc;
+}
+
 static void setup_switch(struct job *j, char **action)
 {
 	struct switchover *sw = &j->sw;
@@ -436,6 +451,8 @@ static int run_restore(struct job *j)
 	int rc = jobsnap_scratch(&j->pre, j->cfg->state_dir, "restore", sw->job, &sw->err);
 	if (rc < 0)
 		rc = fail_step(j, "preflight");
+	else if (begin_intent(j) < 0)
+		rc = fail_step(j, "intent");
 	for (size_t i = 0; rc == 0 && i < sizeof before / sizeof before[0]; i++)
 		if (switchover_step(sw, before[i].name, before[i].fn, NULL) < 0)
 			rc = fail_step(j, before[i].name);
@@ -458,6 +475,8 @@ static void job_close(struct job *j, int rc)
 	};
 	struct switchover *sw = &j->sw;
 	struct up_error e = UP_ERROR_INIT;
+	if (sw->job)
+		crashpoint("restore.before-close");
 	if (sw->s && sw->job) {
 		store_job_set_state(sw->s, sw->job, states[j->r->outcome], rc < 0 ? sw->err.msg : NULL,
 				    &e);
@@ -480,6 +499,8 @@ static void job_close(struct job *j, int rc)
 		lockfile_release(sw->lock_fd);
 		close(sw->lock_fd);
 	}
+	if (sw->job)
+		crashpoint("restore.after-close");
 }
 
 int restore_run(const struct config *cfg, const struct target_cfg *t,

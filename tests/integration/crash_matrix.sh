@@ -53,8 +53,8 @@ note_run() { # KIND RESULT
 # The recovery rule: the new release is kept only once it passed its health
 # check; every earlier crash rolls back.
 expected_side() {
-	case $1 in
-	install.after-health|install.before-finish|install.after-finish|install.before-close|install.after-close) echo new ;;
+	case ${1#*.} in
+	after-health|before-finish|after-finish|before-close|after-close) echo new ;;
 	*) echo old ;;
 	esac
 }
@@ -71,8 +71,14 @@ install_run() {
 	UPKEEP_CRASH_AT=$2 run "$UPKEEP" --config "$CFG" --batch install "$1" 1.1.0
 }
 
+# Every point in the plain layout; the releases layout at the points around
+# its switch (all of them when UPKEEP_CRASH_RUNS > 1).
+REL_POINTS="install.before-stage install.before-swap install.after-swap install.after-health
+install.after-finish install.rollback-swapped-back install.after-close"
+[ "$RUNS" -gt 1 ] && REL_POINTS=$INSTALL_POINTS
 for t in app rel; do
-	for p in $INSTALL_POINTS; do
+	points=$INSTALL_POINTS; [ "$t" = rel ] && points=$REL_POINTS
+	for p in $points; do
 		want=$(expected_side "$p")
 		for r in $(seq 1 "$RUNS"); do
 			SEEN[$p]=1
@@ -109,10 +115,42 @@ like "$(cat "$ERR")" 'recovered an interrupted job: rel: job [0-9]+ \(install\) 
 	"it first recovered the interrupted install, saying so on stderr"
 is "$(crash_check rel)" old "and the target is the old release"
 
+# ---------------------------------------------------------------- restore
+# From 1.1.0 installed, the restore of the pre-update snapshot (1.0.0 as it
+# was): the old tree is now 1.1.0's, the new one the snapshot's.
+crash_reset "$T/pristine"
+up --config "$CFG" --batch install app 1.1.0
+up --config "$CFG" --batch snapshots app --json
+SNAP=$(jq -r 'select(.reason == "pre-update") | .snapshot' < "$OUT" | tail -n 1)
+crash_save "$T/installed"
+up --config "$CFG" --batch restore app "$SNAP"
+rc_is 0 "fixture: an uninterrupted restore of snapshot $SNAP"
+is "$(crash_view app)" "$OLD_app" "fixture: the restored tree is the snapshot's, 1.0.0 recorded"
+SAVE_OLD=$OLD_app SAVE_NEW=$NEW_app
+OLD_app=$SAVE_NEW NEW_app=$SAVE_OLD
+RESTORE_POINTS=$(grep '^restore\.' <<< "$POINTS" | grep -v -- '-data$')
+for p in $RESTORE_POINTS; do
+	want=$(expected_side "$p")
+	for r in $(seq 1 "$RUNS"); do
+		SEEN[$p]=1
+		crash_reset "$T/installed"
+		case $p in restore.rollback-*) touch "$FLAGS/unhealthy-1.0.0" ;; esac
+		UPKEEP_CRASH_AT=$p run "$UPKEEP" --config "$CFG" --batch restore app "$SNAP"
+		if [ "$RC" != 137 ]; then fail "$p: the point is reached (exit 137)"; show_run; continue; fi
+		recover_ok "$p" || continue
+		res=$(crash_check app)
+		note_run restore "$res"
+		[ "$r" = 1 ] || continue
+		if [ "$res" = "$want" ]; then pass "$p: recovered to the $want tree"
+		else fail "$p: recovered to the $want tree"; diag "got: $res"; show_run; fi
+	done
+done
+OLD_app=$SAVE_OLD NEW_app=$SAVE_NEW
+
 # ---------------------------------------------------------------- random moments
 NF=$(( ${NFILES:-40} + 7 ))  # the regular files of 1.1.0
 for t in app rel; do
-	for r in $(seq 1 $((2 * RUNS))); do
+	for r in $(seq 1 "$RUNS"); do
 		for p in stage.after-file backup.after-file; do
 			[ "$p" = backup.after-file ] && [ "$t" = rel ] && n=$((RANDOM % 20 + 1)) || n=$((RANDOM % NF + 1))
 			SEEN[$p]=1
@@ -209,9 +247,10 @@ done
 # ---------------------------------------------------------------- totals
 unrun=
 for p in $POINTS; do [ -n "${SEEN[$p]:-}" ] || unrun="$unrun $p"; done
-diag "not run here:$unrun (asset targets only)"
-unrun=${unrun// install.before-download/}
-unrun=${unrun// install.after-download/}
+diag "not run here:$unrun (asset targets and data dumps only)"
+for p in install.before-download install.after-download restore.before-data restore.after-data; do
+	unrun=${unrun// $p/}
+done
 is "$unrun" "" "every listed crash point was run"
 diag "crash points x runs: ${#SEEN[@]} points, $TOTAL runs (UPKEEP_CRASH_RUNS=$RUNS); outcomes: $(for k in "${!SIDES[@]}"; do printf '%s=%s ' "${k// /:}" "${SIDES[$k]}"; done)"
 diag "inconsistent outcomes: $INCONSISTENT"
