@@ -11,6 +11,7 @@
 
 #include "batch.h"
 #include "batch_recover.h"
+#include "complete.h"
 #include "conf.h"
 #include "console.h"
 #include "crashpoint.h"
@@ -30,6 +31,7 @@ static void usage(FILE *out)
 		"       upkeep --check-config              validate the configuration\n"
 		"       upkeep --demo DIR                  create a self-contained demo in DIR\n"
 		"       upkeep --list-targets              print the configured target names\n"
+		"       upkeep --list-snapshots            print the snapshots (for completion)\n"
 		"\n"
 		"Batch commands:\n"
 		"  run [--dry-run]          the policy run (the default): check, back up when due,\n"
@@ -83,6 +85,8 @@ static void usage(FILE *out)
 		"      --allow-downgrade    install: allow a release older than the installed one\n"
 		"      --force-drift        install: overwrite files changed locally\n"
 		"      --list-targets       print the names of the configured targets, one per line\n"
+		"      --list-snapshots     print every snapshot: id, target, time, version, reason\n"
+		"                           (tab-separated; changes nothing, for shell completion)\n"
 		"      --ascii              draw the console with ASCII characters only\n"
 		"      --no-color           no colours (also when NO_COLOR is set)\n"
 		"      --list-crash-points  the points UPKEEP_CRASH_AT and UPKEEP_PAUSE_AT name (tests)\n"
@@ -117,12 +121,12 @@ static void list_crash_points(void)
 enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO, OPT_NOTE, OPT_TO,
        OPT_FORCE, OPT_READ_DATA, OPT_ALL, OPT_ALLOW_DOWNGRADE, OPT_FORCE_DRIFT,
        OPT_DRY_RUN, OPT_YES, OPT_CURRENT, OPT_OUTPUT, OPT_REBUILD_INDEX, OPT_LIST_CRASH_POINTS,
-       OPT_LIST_TARGETS, OPT_PATH, OPT_KEEP_PRESERVED };
+       OPT_LIST_TARGETS, OPT_LIST_SNAPSHOTS, OPT_PATH, OPT_KEEP_PRESERVED };
 
 struct cli {
 	const char *config;
 	const char *demo_dir;
-	bool batch, check_config, list_targets;
+	bool batch, check_config, list_targets, list_snapshots;
 	struct batch_options batch_opts;
 	struct console_options console_opts;
 };
@@ -139,6 +143,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 		{ "list-targets", no_argument, NULL, OPT_LIST_TARGETS },
+		{ "list-snapshots", no_argument, NULL, OPT_LIST_SNAPSHOTS },
 		{ "demo", required_argument, NULL, OPT_DEMO },
 		{ "note", required_argument, NULL, OPT_NOTE },
 		{ "to", required_argument, NULL, OPT_TO },
@@ -171,6 +176,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_NO_COLOR: cli->console_opts.no_color = true; break;
 		case OPT_CHECK_CONFIG: cli->check_config = true; break;
 		case OPT_LIST_TARGETS: cli->list_targets = true; break;
+		case OPT_LIST_SNAPSHOTS: cli->list_snapshots = true; break;
 		case OPT_DEMO: cli->demo_dir = optarg; break;
 		case OPT_NOTE: cli->batch_opts.note = optarg; break;
 		case OPT_TO: cli->batch_opts.to = optarg; break;
@@ -248,11 +254,15 @@ int main(int argc, char **argv)
 			       cfg->n_targets == 1 ? "" : "s");
 		code = EXIT_OK;
 	} else if (cli.list_targets) {
-		/* For shell completion and scripts: target names are restricted
-		 * to [A-Za-z0-9._-] by the configuration, so print them raw. */
-		for (size_t i = 0; i < cfg->n_targets; i++)
-			puts(cfg->targets[i].name);
+		complete_print_targets(cfg, stdout);
 		code = EXIT_OK;
+	} else if (cli.list_snapshots) {
+		code = EXIT_OK;
+		if (complete_print_snapshots(cfg, stdout, &err) < 0) {
+			fprintf(stderr, "upkeep: %s\n", err.msg);
+			err_clear(&err);
+			code = EXIT_FAILED;
+		}
 	} else if (cli.batch) {
 		log_setup(cli.batch_opts.verbose ? LOG_ECHO_VERBOSE :
 			  cli.batch_opts.quiet ? LOG_ECHO_NONE : LOG_ECHO_DEFAULT);

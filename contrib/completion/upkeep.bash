@@ -2,14 +2,16 @@
 #
 # Installed as bash-completion's completions/upkeep; to try it by hand:
 #   source contrib/completion/upkeep.bash
-# Target names come from `upkeep --list-targets` (with the --config given on
-# the command line), snapshot ids from `upkeep --batch snapshots TARGET`.
+# Target names come from `upkeep --list-targets`, snapshot ids from
+# `upkeep --list-snapshots` (both with the --config given on the command
+# line; neither changes anything, unlike a batch command, which may first
+# recover an interrupted job).
 # Needs nothing from the bash-completion package.
 
 # The batch commands and options; tests/integration/docs_drift.sh checks
 # these lists against upkeep's own.
 _upkeep_commands='run check adopt backup snapshots restore verify files pin unpin forget prune diff export repair install drill recover'
-_upkeep_options='--config --batch --json --quiet --verbose --check-config --list-targets --demo
+_upkeep_options='--config --batch --json --quiet --verbose --check-config --list-targets --list-snapshots --demo
 	--note --to --force --read-data --all --yes --dry-run --current --output
 	--rebuild-index --allow-downgrade --force-drift --path --keep-preserved --ascii --no-color
 	--help --version --list-crash-points'
@@ -64,10 +66,7 @@ _upkeep_targets()
 # Snapshot ids of one target, or of every target when none is given.
 _upkeep_snapshots()
 {
-	local t targets=${1:-$(_upkeep_targets)}
-	for t in $targets; do
-		_upkeep_run --batch snapshots "$t" | awk 'NR > 1 && $1 ~ /^[0-9]+$/ { print $1 }'
-	done
+	_upkeep_run --list-snapshots | awk -F '\t' -v t="$1" '(t == "" || $2 == t) && $1 ~ /^[0-9]+$/ { print $1 }'
 }
 
 _upkeep()

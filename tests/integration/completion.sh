@@ -14,6 +14,20 @@ up --config "$C" --batch backup wiki --quiet
 up --config "$C" --list-targets
 is "$(cat "$OUT")" $'notekeeper\nwiki' "--list-targets prints the target names, one per line"
 rc_is 0 "--list-targets exits 0"
+up --config "$C" --list-snapshots
+rc_is 0 "--list-snapshots exits 0"
+is "$(cut -f1,2,5 "$OUT" | tr '\t' ' ')" $'1 wiki manual\n2 notekeeper manual\n3 wiki manual' \
+	"--list-snapshots: id, target, ..., reason, tab-separated, oldest first"
+like "$(cut -f3 "$OUT" | head -n 1)" '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}$' "--list-snapshots: the local time"
+like "$(cut -f4 "$OUT" | head -n 1)" '^2024-01-15$' "--list-snapshots: the installed version"
+# A configuration whose state directory holds no archive yet: nothing
+# listed, and nothing created.
+sed "s|^state_dir: .*|state_dir: $T/fresh-state|" "$C" > "$T/fresh.yaml"
+grep -q "^state_dir: $T/fresh-state" "$T/fresh.yaml" || bail "the demo configuration has no state_dir line"
+up --config "$T/fresh.yaml" --list-snapshots
+rc_is 0 "--list-snapshots without an archive exits 0"
+is "$(cat "$OUT")" "" "--list-snapshots without an archive prints nothing"
+ok "--list-snapshots creates no state directory" test ! -e "$T/fresh-state"
 printf 'targets:\n  x: { path: relative }\n' > "$T/bad.yaml"
 up --config "$T/bad.yaml" --list-targets
 rc_is 2 "--list-targets with a broken configuration exits 2"
@@ -55,6 +69,8 @@ is "$(comp "$UPKEEP" -c "$C" --batch restore wiki 3 --to "")" "dir-a" "--to: dir
 is "$(comp "$UPKEEP" --config "")" "dir-a file-a" "--config: files"
 is "$(comp "$UPKEEP" --config = "fi")" "file-a" "--config=: files"
 is "$(comp "$UPKEEP" -c "$T/missing.yaml" --batch check "")" "" "a missing configuration: no targets, no noise"
+is "$(comp "$UPKEEP" -c "$T/fresh.yaml" --batch files "")" "" "no archive yet: no snapshot ids"
+ok "completing snapshot ids creates no state directory or archive" test ! -e "$T/fresh-state"
 
 # ---------------------------------------------------------------- zsh
 if ! command -v zsh >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&1; then
