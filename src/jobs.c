@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "install.h"
 #include "preflight.h"
+#include "restore.h"
 #include "store.h"
 #include "swap.h"
 #include "upkeep.h"
@@ -448,4 +449,39 @@ int64_t jobs_submit_diff(struct worker *w, const char *target, int64_t snapshot,
 	struct task_arg *a = task_arg_new(target, NULL);
 	a->snapshot = snapshot;
 	return submit(w, "diff", target, false, run_diff, a, err);
+}
+
+/* ---- restore in place ---- */
+
+static int run_restore(struct job_ctx *c, void *arg, struct up_error *err)
+{
+	struct task_arg *a = arg;
+	const struct target_cfg *t = find(c, a->target, err);
+	if (!t)
+		return -1;
+	const char *paths[1] = { a->version };  /* the path rides in `version` */
+	struct restore_request rq = { .snapshot = a->snapshot, .paths = a->version ? paths : NULL,
+				      .n_paths = a->version ? 1 : 0 };
+	struct install_result r;
+	job_ctx_step(c, "restore");
+	int rc = restore_run(job_ctx_config(c), t, &rq, &r, err);
+	job_ctx_set_store_id(c, r.job);
+	for (size_t i = 0; i < r.log.n; i++)
+		job_ctx_log(c, "info", "%s", r.log.items[i]);
+	if (r.evidence && r.evidence[0])
+		job_ctx_log(c, "error", _("evidence: %s"), r.evidence);
+	if (r.advice)
+		job_ctx_log(c, "error", "%s", r.advice);
+	job_ctx_log(c, rc == 0 ? "info" : "error", "%s: %s", t->name,
+		    rc == 0 ? _("restored") : install_outcome_name(r.outcome));
+	install_result_clear(&r);
+	return rc;
+}
+
+int64_t jobs_submit_restore(struct worker *w, const char *target, int64_t snapshot,
+			    const char *path, struct up_error *err)
+{
+	struct task_arg *a = task_arg_new(target, path);
+	a->snapshot = snapshot;
+	return submit(w, "restore", target, false, run_restore, a, err);
 }

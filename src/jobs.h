@@ -53,5 +53,9 @@ int64_t jobs_submit_pin(struct worker *w, int64_t snapshot, bool pinned, struct 
 int64_t jobs_submit_forget(struct worker *w, int64_t snapshot, struct up_error *err);
 int64_t jobs_submit_diff(struct worker *w, const char *target, int64_t snapshot,
 			 struct up_error *err);
+/* Restores snapshot into target in place (restore_run): path NULL = the
+ * whole tree, else that file or directory only. */
+int64_t jobs_submit_restore(struct worker *w, const char *target, int64_t snapshot,
+			    const char *path, struct up_error *err);
 
 #endif

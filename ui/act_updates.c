@@ -39,7 +39,7 @@ static const struct release *row_release(const struct target_row *row)
 }
 
 /* A job of any kind on this target that has not finished. */
-static bool target_busy(const struct ui *ui, const char *target)
+bool ui_target_busy(const struct ui *ui, const char *target)
 {
 	for (size_t i = 0; i < ui->model.n_jobs; i++) {
 		const struct job_view *j = ui->model.jobs[i];
@@ -62,7 +62,7 @@ bool can_install(const struct ui *ui)
 		return false;
 	if (ui->overlay)
 		row = &ui->model.rows[model_find_row(&ui->model, ui->overlay->target)];
-	return ui->worker && row_release(row) && !target_busy(ui, row->cfg->name);
+	return ui->worker && row_release(row) && !ui_target_busy(ui, row->cfg->name);
 }
 
 static const char *size_text(long long b, char *buf, size_t len)
@@ -257,7 +257,10 @@ void ui_job_result(struct ui *ui, struct job_view *j)
 {
 	struct overlay *ov = ui->overlay;
 	if (j->kind && strcmp(j->kind, "diff") == 0) {
-		browse_diff_result_job(ui, j);
+		if (ov && ov->purpose == OV_RESTORE && ov->wait_job == j->id)
+			restore_ask_fill(ui, j);
+		else
+			browse_diff_result_job(ui, j);
 		return;
 	}
 	if (!ov || ov->wait_job != j->id || !j->payload || strcmp(j->kind, "plan") != 0)

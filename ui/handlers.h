@@ -28,6 +28,12 @@ enum act_result run_browse_enter(struct ui *ui, int key);
 enum act_result run_browse_up(struct ui *ui, int key);
 enum act_result run_browse_close(struct ui *ui, int key);
 void browse_diff_result_job(struct ui *ui, struct job_view *j);
+/* act_restore.c: restore in place, asked with the changes it makes. */
+bool can_restore(const struct ui *ui);
+enum act_result run_restore(struct ui *ui, int key);
+void restore_ask_fill(struct ui *ui, struct job_view *j);
+/* A job of this console on target that has not finished. */
+bool ui_target_busy(const struct ui *ui, const char *target);
 
 /* act_jobs.c: Progress and History. */
 bool can_cancel(const struct ui *ui);

@@ -380,7 +380,7 @@ unsigned model_apply_event(struct model *m, struct event *ev)
 			return changed;
 		j->phase = JOB_PHASE_DONE;
 		j->status = ev->status;
-		if (j->kind && strcmp(j->kind, "install") == 0)
+		if (j->kind && (strcmp(j->kind, "install") == 0 || strcmp(j->kind, "restore") == 0))
 			changed |= MODEL_INSTALL | MODEL_ARCHIVE;
 		else if (j->kind && strcmp(j->kind, "check") != 0 && strcmp(j->kind, "plan") != 0 &&
 			 strcmp(j->kind, "diff") != 0)

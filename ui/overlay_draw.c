@@ -12,15 +12,29 @@
 #include "overlay.h"
 #include "ui.h"
 
+/* Bytes of s on one row of width columns: cut after the last space that
+ * fits when the rest does not, else where the width ends. */
+static size_t row_len(const char *s, int width)
+{
+	size_t n = draw_fit(s, width, NULL);
+	if (n == 0 && *s)
+		return 1;
+	if (s[n] != '\0' && s[n] != ' ') {
+		size_t cut = n;
+		while (cut > 0 && s[cut - 1] != ' ')
+			cut--;
+		if (cut > 0)
+			n = cut;
+	}
+	return n;
+}
+
 /* Wrapped rows of one line in width columns (at least 1). */
 static size_t line_rows(const char *s, int width)
 {
 	size_t rows = 0;
 	do {
-		size_t n = draw_fit(s, width, NULL);
-		if (n == 0 && *s)
-			n = 1;
-		s += n;
+		s += row_len(s, width);
 		rows++;
 	} while (*s);
 	return rows;
@@ -32,9 +46,7 @@ static int draw_line(const char *s, size_t skip, int y, int x, int width, int ma
 	int drawn = 0;
 	size_t row = 0;
 	do {
-		size_t n = draw_fit(s, width, NULL);
-		if (n == 0 && *s)
-			n = 1;
+		size_t n = row_len(s, width);
 		if (row >= skip && drawn < max_rows) {
 			char *piece = xstrndup(s, n);
 			draw_text(y + drawn, x, width, piece, a);

@@ -77,8 +77,8 @@ static void draw_snapshot(const struct snapshot_info *s, int y, int width, bool 
 	x += 17;
 	draw_untrusted(y, x, 11, s->version ? s->version : "-", extra);
 	x += 12;
-	draw_untrusted(y, x, 10, s->reason ? s->reason : "-", extra);
-	x += 11;
+	draw_untrusted(y, x, 11, s->reason ? s->reason : "-", extra);
+	x += 12;
 	snprintf(buf, sizeof buf, "%lld", s->files);
 	draw_text(y, x, 7, buf, extra);
 	x += 8;
@@ -102,8 +102,8 @@ static void draw_header(int y, int w)
 	x += 17;
 	draw_cell(y, x, 11, _("Version"), h);
 	x += 12;
-	draw_cell(y, x, 10, _("Reason"), h);
-	x += 11;
+	draw_cell(y, x, 11, _("Reason"), h);
+	x += 12;
 	draw_cell(y, x, 7, _("Files"), h);
 	x += 8;
 	draw_cell(y, x, 7, _("Size"), h);
