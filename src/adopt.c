@@ -12,6 +12,7 @@
 
 #include "classify.h"
 #include "escape.h"
+#include "i18n.h"
 #include "source.h"
 #include "version.h"
 
@@ -88,10 +89,10 @@ int adopt_find_release(const struct target_cfg *t, const char *version, char **t
 	if (!*tag) {
 		char *safe = escape_text(version ? version : "", (size_t)-1, 80, 0);
 		if (version)
-			err_set(err, UP_ERR_NOT_FOUND, "%s: no release %s in %s", t->name, safe,
+			err_set(err, UP_ERR_NOT_FOUND, _("%s: no release %s in %s"), t->name, safe,
 				t->source.git);
 		else
-			err_set(err, UP_ERR_NOT_FOUND, "%s: no release in channel %s in %s", t->name,
+			err_set(err, UP_ERR_NOT_FOUND, _("%s: no release in channel %s in %s"), t->name,
 				t->channel ? t->channel : "stable", t->source.git);
 		free(safe);
 		return -1;
@@ -212,7 +213,7 @@ int adopt_target(const struct config *cfg, const struct target_cfg *t, struct st
 {
 	struct stat st;
 	if (stat(t->path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return err_set(err, UP_ERR_NOT_FOUND, "%s: path %s is not a directory", t->name, t->path);
+		return err_set(err, UP_ERR_NOT_FOUND, _("%s: path %s is not a directory"), t->name, t->path);
 	char *tag = NULL;
 	if (adopt_find_release(t, version, &tag, err) < 0)
 		return -1;
@@ -233,8 +234,10 @@ int adopt_target(const struct config *cfg, const struct target_cfg *t, struct st
 	if (rc == 0)
 		rc = adopt_compare_tree(cache, t, tag, diffs, err);
 	if (rc == 0 && diffs->n) {
-		rc = err_set(err, UP_ERR_MISMATCH, "%s: the tree at %s differs from release %s in %zu place%s",
-			     t->name, t->path, version, diffs->n, diffs->n == 1 ? "" : "s");
+		rc = err_set(err, UP_ERR_MISMATCH, ngettext("%s: the tree at %s differs from release %s in %zu place",
+				      "%s: the tree at %s differs from release %s in %zu places",
+				      diffs->n),
+			     t->name, t->path, version, diffs->n);
 	}
 	if (rc == 0) {
 		struct version_parser p;

@@ -571,7 +571,7 @@ static int load_known(struct archive_index *idx, struct chunk_set *set, struct u
 			rc = SQLITE_OK;
 		}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : archive_index_fail(idx, rc, "reading chunks", err);
+	return rc == SQLITE_DONE ? 0 : archive_index_fail(idx, rc, _("reading chunks"), err);
 }
 
 static int64_t previous_root(struct archive_index *idx, const char *target)
@@ -675,7 +675,7 @@ int archive_backup(struct archive_index *idx, const struct backup_opts *o,
 		res->duration_ms = util_monotonic_ms() - t0;
 		int src = commit_rows(&b, root, name, (uint64_t)res->new_bytes, locs, n_locs);
 		if (src != SQLITE_DONE) {
-			rc = archive_index_fail(idx, src, "recording the snapshot", err);
+			rc = archive_index_fail(idx, src, _("recording the snapshot"), err);
 			archive_index_write_rollback(idx);
 		} else {
 			rc = archive_index_write_commit(idx, err);

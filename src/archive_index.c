@@ -124,7 +124,7 @@ static int index_lock(struct archive_index *idx, struct up_error *err)
 int archive_index_write_begin(struct archive_index *idx, struct up_error *err)
 {
 	if (idx->in_write)
-		return err_set(err, UP_ERR_INTERNAL, "archive index: nested write transaction");
+		return err_set(err, UP_ERR_INTERNAL, _("archive index: nested write transaction"));
 	if (index_lock(idx, err) < 0)
 		return -1;
 	int rc = sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -140,7 +140,7 @@ int archive_index_write_begin(struct archive_index *idx, struct up_error *err)
 int archive_index_write_commit(struct archive_index *idx, struct up_error *err)
 {
 	if (!idx->in_write)
-		return err_set(err, UP_ERR_INTERNAL, "archive index: commit without begin");
+		return err_set(err, UP_ERR_INTERNAL, _("archive index: commit without begin"));
 	int rc = sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		archive_index_fail(idx, rc, "commit", err);
@@ -188,7 +188,7 @@ static int index_prepare(struct archive_index *idx, struct up_error *err)
 	char *check = NULL;
 	long long version = query_int(idx, "PRAGMA user_version", NULL, &rc);
 	if (rc != SQLITE_OK)
-		return archive_index_fail(idx, rc, "reading the schema version", err);
+		return archive_index_fail(idx, rc, _("reading the schema version"), err);
 	if (version > ARCHIVE_SCHEMA_VERSION)
 		return err_set(err, UP_ERR_STATE,
 			       _("%s has schema version %lld, newer than this upkeep (%d); upgrade upkeep"),
@@ -222,7 +222,7 @@ static int index_prepare(struct archive_index *idx, struct up_error *err)
 			free(sql);
 		}
 		if (rc != SQLITE_OK) {
-			archive_index_fail(idx, rc, "migrating the schema", err);
+			archive_index_fail(idx, rc, _("migrating the schema"), err);
 			archive_index_write_rollback(idx);
 			return -1;
 		}
@@ -315,7 +315,7 @@ int archive_index_remove_garbage(struct archive_index *idx, int *removed, struct
 {
 	*removed = 0;
 	if (!idx->archive_locked)
-		return err_set(err, UP_ERR_INTERNAL, "garbage removal without the archive lock");
+		return err_set(err, UP_ERR_INTERNAL, _("garbage removal without the archive lock"));
 	DIR *d = opendir(idx->pack_dir);
 	if (!d)
 		return err_set(err, UP_ERR_IO, "%s: %s", idx->pack_dir, strerror(errno));

@@ -267,11 +267,11 @@ int archive_prune(struct archive_index *idx, const int64_t *ids, size_t n, bool 
 	struct strvec dead = STRVEC_INIT;
 	int sql = delete_snapshots(db, ids, n, &res->snapshots, err), src = 0;
 	if (sql == SQLITE_OK && (sql = sweep(db, &dead, res)) != SQLITE_OK)
-		src = archive_index_fail(idx, sql, "reclaiming space", err);
+		src = archive_index_fail(idx, sql, _("reclaiming space"), err);
 	else if (sql == SQLITE_NOTFOUND)
 		src = -1;
 	else if (sql != SQLITE_OK)
-		src = archive_index_fail(idx, sql, "deleting snapshots", err);
+		src = archive_index_fail(idx, sql, _("deleting snapshots"), err);
 	if (src == 0 && dry_run)
 		src = archive_repack(idx, true, &res->repack, err); /* sees the deletions */
 	if (src == 0 && !dry_run)

@@ -92,7 +92,7 @@ static int copy_chunks(struct repack *r, struct up_error *err)
 	int rc = sqlite3_prepare_v2(r->db, "SELECT hash FROM chunks WHERE pack = ? ORDER BY block, offset",
 				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return archive_index_fail(r->idx, rc, "listing chunks", err);
+		return archive_index_fail(r->idx, rc, _("listing chunks"), err);
 	sqlite3_bind_int64(st, 1, r->pack);
 	struct chunk_reader *reader = chunk_reader_new(r->idx);
 	struct strbuf data = STRBUF_INIT;
@@ -102,7 +102,7 @@ static int copy_chunks(struct repack *r, struct up_error *err)
 	for (;;) {
 		bool row = out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW;
 		if (out == 0 && !row && rc != SQLITE_DONE)
-			out = archive_index_fail(r->idx, rc, "listing chunks", err);
+			out = archive_index_fail(r->idx, rc, _("listing chunks"), err);
 		if (out == 0 && n > 0 && (!row || data.len >= POOL_BLOCK_BYTES)) {
 			uint64_t block;
 			out = pack_write_record(r->w, PACK_BLOCK, ents, (uint32_t)n, data.buf, data.len,
@@ -148,7 +148,7 @@ static int copy_records(struct repack *r, enum pack_record_type type, struct up_
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return archive_index_fail(r->idx, rc, "listing records", err);
+		return archive_index_fail(r->idx, rc, _("listing records"), err);
 	sqlite3_bind_int64(st, 1, r->pack);
 	int out = 0;
 	while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -173,7 +173,7 @@ static int copy_records(struct repack *r, enum pack_record_type type, struct up_
 		pack_record_clear(&rec);
 	}
 	if (out == 0 && rc != SQLITE_DONE)
-		out = archive_index_fail(r->idx, rc, "listing records", err);
+		out = archive_index_fail(r->idx, rc, _("listing records"), err);
 	sqlite3_finalize(st);
 	return out;
 }
@@ -228,7 +228,7 @@ static int commit_moves(struct repack *r, const char *new_name, uint64_t size, s
 		sqlite3_finalize(st);
 	}
 	if (rc != SQLITE_DONE) {
-		archive_index_fail(r->idx, rc, "moving rows to the new archive file", err);
+		archive_index_fail(r->idx, rc, _("moving rows to the new archive file"), err);
 		archive_index_write_rollback(r->idx);
 		return -1;
 	}
@@ -286,7 +286,7 @@ int archive_repack(struct archive_index *idx, bool dry_run, struct repack_result
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, "SELECT id, name, size FROM packs ORDER BY id", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return archive_index_fail(idx, rc, "listing archive files", err);
+		return archive_index_fail(idx, rc, _("listing archive files"), err);
 	struct strvec names = STRVEC_INIT;
 	int64_t *ids = NULL;
 	long long *sizes = NULL;

@@ -81,7 +81,7 @@ static void add_block(struct rebuild *rb, const struct pack_record *rec, int64_t
 {
 	for (uint32_t i = 0; i < rec->n; i++) {
 		if (!pack_record_entry_ok(rec, i)) {
-			problem(rb, "%s: a damaged chunk in the block at offset %lld", name, (long long)off);
+			problem(rb, _("%s: a damaged chunk in the block at offset %lld"), name, (long long)off);
 			continue;
 		}
 		sqlite3_bind_blob(rb->chunk, 1, rec->entries[i].id, HASH_LEN, SQLITE_STATIC);
@@ -98,7 +98,7 @@ static void add_tree(struct rebuild *rb, const struct pack_record *rec, int64_t 
 		     const char *name)
 {
 	if (rec->n != 1 || !pack_record_entry_ok(rec, 0)) {
-		problem(rb, "%s: a damaged directory listing at offset %lld", name, (long long)off);
+		problem(rb, _("%s: a damaged directory listing at offset %lld"), name, (long long)off);
 		return;
 	}
 	sqlite3_bind_blob(rb->tree, 1, rec->entries[0].id, HASH_LEN, SQLITE_STATIC);
@@ -122,7 +122,7 @@ static void add_snapshot(struct rebuild *rb, const struct pack_record *rec, int6
 			 uint64_t off, const char *name)
 {
 	if (rec->n != 1 || !pack_record_entry_ok(rec, 0)) {
-		problem(rb, "%s: a damaged snapshot record at offset %lld", name, (long long)off);
+		problem(rb, _("%s: a damaged snapshot record at offset %lld"), name, (long long)off);
 		return;
 	}
 	if (rb->n_snaps == rb->cap_snaps) {
@@ -148,14 +148,14 @@ static int scan_pack(struct rebuild *rb, int dfd, const char *name, struct up_er
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		problem(rb, "%s: cannot read it: %s", name, strerror(fd < 0 ? errno : EINVAL));
+		problem(rb, _("%s: cannot read it: %s"), name, strerror(fd < 0 ? errno : EINVAL));
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
 	struct up_error e = UP_ERROR_INIT;
 	if (pack_check_magic(fd, name, &e) < 0) {
-		problem(rb, "%s: not an archive file", name);
+		problem(rb, _("%s: not an archive file"), name);
 		err_clear(&e);
 		close(fd);
 		return 0;
@@ -166,7 +166,7 @@ static int scan_pack(struct rebuild *rb, int dfd, const char *name, struct up_er
 	int rc = step(rb->pack);
 	if (rc != SQLITE_DONE) {
 		close(fd);
-		return archive_index_fail(rb->idx, rc, "recording an archive file", err);
+		return archive_index_fail(rb->idx, rc, _("recording an archive file"), err);
 	}
 	int64_t pack = sqlite3_last_insert_rowid(rb->db);
 	rb->res->packs++;
@@ -174,7 +174,7 @@ static int scan_pack(struct rebuild *rb, int dfd, const char *name, struct up_er
 	while (off < (uint64_t)st.st_size) {
 		struct pack_record rec;
 		if (pack_read_record(fd, name, off, &rec, &e) < 0) {
-			problem(rb, "%s: damaged at offset %lld; the rest of it is not used", name, (long long)off);
+			problem(rb, _("%s: damaged at offset %lld; the rest of it is not used"), name, (long long)off);
 			err_clear(&e);
 			break;
 		}
@@ -233,7 +233,7 @@ static int add_entries(struct rebuild *rb, struct up_error *err)
 		struct archive_entry *v;
 		size_t n;
 		if (archive_tree_parse(rb->trees[i].data, rb->trees[i].len, &v, &n) < 0) {
-			problem(rb, "a directory listing (row %lld) is malformed", (long long)rb->trees[i].row);
+			problem(rb, _("a directory listing (row %lld) is malformed"), (long long)rb->trees[i].row);
 			continue;
 		}
 		int rc = SQLITE_DONE;
@@ -241,7 +241,7 @@ static int add_entries(struct rebuild *rb, struct up_error *err)
 			rc = insert_entry(rb, rb->trees[i].row, &v[k]);
 		archive_entries_free(&v, n);
 		if (rc != SQLITE_DONE)
-			return archive_index_fail(rb->idx, rc, "recording directory entries", err);
+			return archive_index_fail(rb->idx, rc, _("recording directory entries"), err);
 	}
 	return 0;
 }
@@ -301,9 +301,9 @@ static int add_snapshot_row(struct rebuild *rb, const struct snap_rec *s, struct
 	int64_t root = root_hex && hash_from_hex(root_hex, root_hash) ? tree_by_hash(rb, root_hash) : 0;
 	int rc = SQLITE_DONE;
 	if (!target || !reason) {
-		problem(rb, "a snapshot record at offset %lld is malformed", (long long)s->offset);
+		problem(rb, _("a snapshot record at offset %lld is malformed"), (long long)s->offset);
 	} else if (!tree_complete(rb, root, root_hash)) {
-		problem(rb, "a snapshot of %s taken at %lld is incomplete (data lost or pruned); not listed",
+		problem(rb, _("a snapshot of %s taken at %lld is incomplete (data lost or pruned); not listed"),
 			target, jint(o, "time"));
 	} else {
 		sqlite3_stmt *st = rb->snap;
@@ -323,7 +323,7 @@ static int add_snapshot_row(struct rebuild *rb, const struct snap_rec *s, struct
 			rb->res->snapshots++;
 	}
 	json_object_put(o);
-	return rc == SQLITE_DONE ? 0 : archive_index_fail(rb->idx, rc, "recording a snapshot", err);
+	return rc == SQLITE_DONE ? 0 : archive_index_fail(rb->idx, rc, _("recording a snapshot"), err);
 }
 
 static int snap_order(const void *x, const void *y)
@@ -469,7 +469,7 @@ int archive_repair_rebuild(const char *dir, long long timeout_ms, struct repair_
 	if (rc == 0) {
 		int src = prepare_all(&rb);
 		rc = src == SQLITE_OK ? rebuild_rows(&rb, err)
-				      : archive_index_fail(rb.idx, src, "preparing the rebuild", err);
+				      : archive_index_fail(rb.idx, src, _("preparing the rebuild"), err);
 		if (rc == 0)
 			rc = archive_index_write_commit(rb.idx, err);
 		else

@@ -75,7 +75,7 @@ int archive_snapshot_get(struct archive_index *idx, int64_t id, struct snapshot_
 		return 0;
 	if (rc == SQLITE_DONE)
 		return err_set(err, UP_ERR_NOT_FOUND, _("no snapshot %lld"), (long long)id);
-	return archive_index_fail(idx, rc, "reading snapshots", err);
+	return archive_index_fail(idx, rc, _("reading snapshots"), err);
 }
 
 int archive_snapshots_list(struct archive_index *idx, const char *target,
@@ -105,7 +105,7 @@ int archive_snapshots_list(struct archive_index *idx, const char *target,
 		return 0;
 	snapshot_infos_free(out, *n);
 	*n = 0;
-	return archive_index_fail(idx, rc, "reading snapshots", err);
+	return archive_index_fail(idx, rc, _("reading snapshots"), err);
 }
 
 int archive_snapshots_of(const char *state_dir, const char *target, struct snapshot_info **out,

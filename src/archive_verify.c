@@ -209,7 +209,7 @@ static int check_packs(struct verify *v, struct up_error *err)
 		report_progress(v);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : archive_index_fail(v->idx, rc, "reading packs", err);
+	return rc == SQLITE_DONE ? 0 : archive_index_fail(v->idx, rc, _("reading packs"), err);
 }
 
 /* Is each chunk of the file indexed and not damaged? */

@@ -14,6 +14,7 @@
 #include "asset_fetch.h"
 #include "escape.h"
 #include "hash.h"
+#include "i18n.h"
 #include "source.h"
 #include "stage.h"
 #include "util.h"
@@ -67,8 +68,8 @@ int asset_url_expand(const char *tmpl, const char *tag, const char *version, cha
 			add_encoded(&sb, tag);
 		else {
 			char *safe = escape_text(p, end ? (size_t)(end - p + 1) : (size_t)-1, 40, 0);
-			err_set(err, UP_ERR_CONFIG, "asset.url: unknown placeholder %s (expected {version} "
-				"or {tag})", safe);
+			err_set(err, UP_ERR_CONFIG, _("asset.url: unknown placeholder %s (expected {version} "
+				"or {tag})"), safe);
 			free(safe);
 			strbuf_release(&sb);
 			return -1;
@@ -180,7 +181,7 @@ int asset_checksum_find(const char *text, size_t len, const char *name, char hex
 		got[64] = '\0';
 		if (found && strcmp(got, hex) != 0) {
 			char *safe = escape_text(name, (size_t)-1, 100, 0);
-			err_set(err, UP_ERR_MISMATCH, "two different SHA-256 entries for %s", safe);
+			err_set(err, UP_ERR_MISMATCH, _("two different SHA-256 entries for %s"), safe);
 			free(safe);
 			return -1;
 		}
@@ -198,9 +199,9 @@ static int checksums_text(const struct target_cfg *t, const struct asset_release
 	if (path) {
 		int rc = stage_read_file(rel->repo_dir, rel->tree, path, CHECKSUMS_MAX, text, len, err);
 		if (rc == 0)
-			err_set(err, UP_ERR_MISMATCH, "the tree of tag %s has no file %s (asset.checksums)",
+			err_set(err, UP_ERR_MISMATCH, _("the tree of tag %s has no file %s (asset.checksums)"),
 				rel->tag, path);
-		*origin = xasprintf("%s in the tree of tag %s", path, rel->tag);
+		*origin = xasprintf(_("%s in the tree of tag %s"), path, rel->tag);
 		return rc == 1 ? 0 : -1;
 	}
 	struct source_cache *cache = NULL;
@@ -209,15 +210,15 @@ static int checksums_text(const struct target_cfg *t, const struct asset_release
 	if (rc == 0)
 		rc = source_tag_details(cache, rel->tag, &d, err);
 	if (rc == 0 && (strcmp(d.commit, rel->commit) != 0 || strcmp(d.tree, rel->tree) != 0))
-		rc = err_set(err, UP_ERR_MISMATCH, "tag %s changed while installing (now commit %s, "
-			     "was %s)", rel->tag, d.commit, rel->commit);
+		rc = err_set(err, UP_ERR_MISMATCH, _("tag %s changed while installing (now commit %s, "
+			     "was %s)"), rel->tag, d.commit, rel->commit);
 	if (rc == 0 && !d.message)
-		rc = err_set(err, UP_ERR_MISMATCH, "tag %s is not annotated: without asset.checksums the "
-			     "asset's SHA-256 must be in the tag message", rel->tag);
+		rc = err_set(err, UP_ERR_MISMATCH, _("tag %s is not annotated: without asset.checksums the "
+			     "asset's SHA-256 must be in the tag message"), rel->tag);
 	if (rc == 0) {
 		*len = strlen(d.message);
 		*text = xstrdup(d.message);
-		*origin = xasprintf("the message of tag %s", rel->tag);
+		*origin = xasprintf(_("the message of tag %s"), rel->tag);
 	}
 	tag_details_free(&d);
 	source_cache_close(&cache);
@@ -235,7 +236,7 @@ static int expected_hash(const struct target_cfg *t, const struct asset_release 
 	free(text);
 	if (rc == 0) {
 		char *safe = escape_text(ap->name, (size_t)-1, 100, 0);
-		err_set(err, UP_ERR_MISMATCH, "%s lists no SHA-256 for %s", ap->origin, safe);
+		err_set(err, UP_ERR_MISMATCH, _("%s lists no SHA-256 for %s"), ap->origin, safe);
 		free(safe);
 		return -1;
 	}
@@ -377,14 +378,14 @@ int asset_prepare(const struct config *cfg, const struct target_cfg *t,
 	ap->name = asset_url_name(ap->url);
 	if (!ap->name) {
 		char *shown = asset_url_for_display(ap->url);
-		err_set(err, UP_ERR_CONFIG, "%s: asset URL %s names no file (expected a path ending in "
-			"the asset's file name)", t->name, shown);
+		err_set(err, UP_ERR_CONFIG, _("%s: asset URL %s names no file (expected a path ending in "
+			"the asset's file name)"), t->name, shown);
 		free(shown);
 		return -1;
 	}
 	if (expected_hash(t, rel, ap, err) < 0)
-		return err_prefix(err, "%s: asset of %s", t->name, rel->tag);
+		return err_prefix(err, _("%s: asset of %s"), t->name, rel->tag);
 	if (fetch_verified(cfg, t, ev, ap, err) < 0)
-		return err_prefix(err, "%s: asset of %s", t->name, rel->tag);
+		return err_prefix(err, _("%s: asset of %s"), t->name, rel->tag);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "i18n.h"
 #include "util.h"
 
 struct xw {
@@ -54,7 +55,7 @@ static void comps_clear(struct comps *c)
 static int refuse(struct xw *w, const char *path, const char *why)
 {
 	char *safe = escape_text(path, (size_t)-1, 200, 0);
-	err_set(w->err, UP_ERR_MISMATCH, "archive entry %s refused: %s", safe, why);
+	err_set(w->err, UP_ERR_MISMATCH, _("archive entry %s refused: %s"), safe, why);
 	free(safe);
 	return -1;
 }
@@ -73,9 +74,9 @@ static int split_path(struct xw *w, const char *path, struct comps *c)
 {
 	*c = (struct comps){ 0 };
 	if (!path || !path[0])
-		return refuse(w, "", "empty path");
+		return refuse(w, "", _("empty path"));
 	if (path[0] == '/')
-		return refuse(w, path, "absolute path");
+		return refuse(w, path, _("absolute path"));
 	size_t cap = 0;
 	int skipped = 0;
 	for (const char *p = path; *p;) {
@@ -104,7 +105,7 @@ static int split_path(struct xw *w, const char *path, struct comps *c)
 		return 0;
 	if ((int)c->n - 1 > w->lim->max_depth) {
 		comps_clear(c);
-		return refuse(w, path, "the tree is deeper than the depth limit");
+		return refuse(w, path, _("the tree is deeper than the depth limit"));
 	}
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < c->n; i++)
@@ -150,12 +151,12 @@ static int open_parent(struct xw *w, const struct comps *c, const char *path, bo
 		fd = next;
 		if (fd < 0 && (e == ENOTDIR || e == ELOOP || (e == ENOENT && !create))) {
 			free(prel);
-			return refuse(w, path, e == ENOENT ? "it names a path that is not in the archive"
-						     : "a path through a symlink or a file of the archive");
+			return refuse(w, path, e == ENOENT ? _("it names a path that is not in the archive")
+						     : _("a path through a symlink or a file of the archive"));
 		}
 		if (fd < 0) {
 			errno = e;
-			io_fail(w, path, "open directory");
+			io_fail(w, path, _("open directory"));
 		}
 	}
 	if (fd < 0) {
@@ -202,7 +203,7 @@ static int damaged(struct xw *w, const char *path)
 {
 	char *safe = escape_text(path, (size_t)-1, 200, 0);
 	const char *why = archive_error_string(w->a);
-	err_set(w->err, UP_ERR_MISMATCH, "archive entry %s: %s", safe, why ? why : "cannot be read");
+	err_set(w->err, UP_ERR_MISMATCH, _("archive entry %s: %s"), safe, why ? why : _("cannot be read"));
 	free(safe);
 	return -1;
 }
@@ -217,7 +218,7 @@ static int copy_data(struct xw *w, int fd, const char *path)
 			return damaged(w, path);
 		w->stats->bytes += k;
 		if (w->stats->bytes > w->lim->max_bytes)
-			return refuse(w, path, "the release is larger than the size limit");
+			return refuse(w, path, _("the release is larger than the size limit"));
 		if (write_all(fd, w->buf, (size_t)k) < 0)
 			return io_fail(w, path, "write");
 	}
@@ -229,7 +230,7 @@ static int make_file(struct xw *w, int pfd, const struct comps *c, struct archiv
 	const char *leaf = c->v[c->n - 1];
 	int fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return errno == EEXIST ? refuse(w, path, "a second entry with the same path")
+		return errno == EEXIST ? refuse(w, path, _("a second entry with the same path"))
 				       : io_fail(w, path, "create");
 	remember(w, c->rel);
 	int rc = copy_data(w, fd, path);
@@ -252,7 +253,7 @@ static int make_dir(struct xw *w, int pfd, const struct comps *c, const char *pa
 	struct stat st;
 	if (errno == EEXIST && fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 		return 0; /* named again, or created for an earlier entry */
-	return errno == EEXIST ? refuse(w, path, "a second entry with the same path")
+	return errno == EEXIST ? refuse(w, path, _("a second entry with the same path"))
 			       : io_fail(w, path, "mkdir");
 }
 
@@ -266,7 +267,7 @@ static int make_symlink(struct xw *w, int pfd, const struct comps *c, struct arc
 		return refuse(w, path, why);
 	const char *leaf = c->v[c->n - 1];
 	if (symlinkat(target, pfd, leaf) < 0)
-		return errno == EEXIST ? refuse(w, path, "a second entry with the same path")
+		return errno == EEXIST ? refuse(w, path, _("a second entry with the same path"))
 				       : io_fail(w, path, "symlink");
 	remember(w, c->rel);
 	if (w->chown && fchownat(pfd, leaf, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0)
@@ -282,10 +283,10 @@ static int make_hardlink(struct xw *w, const struct comps *c, const char *target
 	struct comps t;
 	int rc = split_path(w, target, &t);
 	if (rc == 0)
-		return refuse(w, path, "hard link to a path outside the extracted tree");
+		return refuse(w, path, _("hard link to a path outside the extracted tree"));
 	if (rc < 0) {
 		char *safe = escape_text(path, (size_t)-1, 200, 0);
-		err_prefix(w->err, "hard link %s", safe);
+		err_prefix(w->err, _("hard link %s"), safe);
 		free(safe);
 		return -1;
 	}
@@ -295,13 +296,13 @@ static int make_hardlink(struct xw *w, const struct comps *c, const char *target
 	if (tfd < 0 || tdup < 0) {
 		rc = tfd < 0 ? -1 : io_fail(w, path, "dup");
 	} else if (fstatat(tdup, t.v[t.n - 1], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
-		rc = refuse(w, path, "hard link to something that is not a regular file of the archive");
+		rc = refuse(w, path, _("hard link to something that is not a regular file of the archive"));
 	} else {
 		int pfd = open_parent(w, c, path, true);
 		if (pfd < 0)
 			rc = -1;
 		else if (linkat(tdup, t.v[t.n - 1], pfd, c->v[c->n - 1], 0) < 0)
-			rc = errno == EEXIST ? refuse(w, path, "a second entry with the same path")
+			rc = errno == EEXIST ? refuse(w, path, _("a second entry with the same path"))
 					     : io_fail(w, path, "link");
 		else {
 			remember(w, c->rel);
@@ -323,14 +324,14 @@ static int one_entry(struct xw *w, struct archive_entry *e)
 		return rc;
 	if (++w->entries > w->lim->max_entries) {
 		comps_clear(&c);
-		return refuse(w, path, "the tree has more entries than the limit");
+		return refuse(w, path, _("the tree has more entries than the limit"));
 	}
 	const char *hard = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
 	if (hard) {
 		rc = make_hardlink(w, &c, hard, path);
 	} else if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
-		rc = refuse(w, path, "a device, FIFO or socket, which a release may not hold");
+		rc = refuse(w, path, _("a device, FIFO or socket, which a release may not hold"));
 	} else {
 		int pfd = open_parent(w, &c, path, true);
 		if (pfd < 0)
@@ -357,7 +358,7 @@ static int check_case_twins(struct xw *w)
 	qsort(w->folded.items, w->folded.n, sizeof(*w->folded.items), cmp_str);
 	for (size_t i = 1; i < w->folded.n; i++)
 		if (strcmp(w->folded.items[i - 1], w->folded.items[i]) == 0)
-			return refuse(w, w->folded.items[i], "two names that differ only in case");
+			return refuse(w, w->folded.items[i], _("two names that differ only in case"));
 	return 0;
 }
 
@@ -402,8 +403,8 @@ static struct archive *open_archive(const char *file, struct up_error *err)
 	archive_read_support_format_gnutar(a);
 	archive_read_support_format_zip(a);
 	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
-		err_set(err, UP_ERR_MISMATCH, "%s: not an archive upkeep can read (%s)", file,
-			archive_error_string(a) ? archive_error_string(a) : "unknown format");
+		err_set(err, UP_ERR_MISMATCH, _("%s: not an archive upkeep can read (%s)"), file,
+			archive_error_string(a) ? archive_error_string(a) : _("unknown format"));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -428,8 +429,8 @@ static int extract_all(struct xw *w, const char *file)
 			return -1;
 	}
 	if (w->entries == 0)
-		return err_set(w->err, UP_ERR_MISMATCH, "the archive holds no entries%s",
-			       w->strip ? " below strip_components" : "");
+		return err_set(w->err, UP_ERR_MISMATCH, _("the archive holds no entries%s"),
+			       w->strip ? _(" below strip_components") : "");
 	return check_case_twins(w);
 }
 

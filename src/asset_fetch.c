@@ -18,6 +18,7 @@
 
 #include "escape.h"
 #include "hash.h"
+#include "i18n.h"
 #include "util.h"
 
 /* A transfer slower than this for stall_ms is a stall. */
@@ -77,7 +78,7 @@ static int url_split(const char *url, struct url_parts *u)
 char *asset_url_for_display(const char *url)
 {
 	struct url_parts u;
-	char *s = escape_text(url_split(url, &u) == 0 ? u.bare : "(an invalid URL)", (size_t)-1, 300,
+	char *s = escape_text(url_split(url, &u) == 0 ? u.bare : _("(an invalid URL)"), (size_t)-1, 300,
 			      0);
 	url_parts_clear(&u);
 	return s;
@@ -92,15 +93,15 @@ static bool same_text(const char *a, const char *b)
 static const char *redirect_problem(const struct url_parts *from, const struct url_parts *to)
 {
 	if (strcasecmp(from->scheme, "file") == 0)
-		return "file:// does not redirect";
+		return _("file:// does not redirect");
 	if (strcasecmp(to->scheme, "https") != 0 && strcasecmp(to->scheme, "http") != 0)
-		return "only http(s) redirects are followed";
+		return _("only http(s) redirects are followed");
 	if (strcasecmp(from->scheme, "https") == 0 && strcasecmp(to->scheme, "https") != 0)
-		return "an https URL may not redirect to plain http";
+		return _("an https URL may not redirect to plain http");
 	if ((from->user || from->password) &&
 	    (!same_text(from->scheme, to->scheme) || !same_text(from->host, to->host) ||
 	     !same_text(from->port, to->port)))
-		return "the URL carries credentials, which are never sent to another host";
+		return _("the URL carries credentials, which are never sent to another host");
 	return NULL;
 }
 
@@ -257,7 +258,7 @@ static int hash_fd(int fd, long long len, gnutls_hash_hd_t h, const char *path,
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			rc = err_set(err, UP_ERR_IO, "%s: read: %s", path, k < 0 ? strerror(errno) : "short file");
+			rc = err_set(err, UP_ERR_IO, "%s: read: %s", path, k < 0 ? strerror(errno) : _("short file"));
 		} else {
 			gnutls_hash(h, buf, (size_t)k);
 			len -= k;
@@ -277,7 +278,7 @@ static int part_open(struct xfer *x, struct up_error *err)
 		return err_set(err, UP_ERR_IO, "%s: %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(x->fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return err_set(err, UP_ERR_IO, "%s: not a regular file", path);
+		return err_set(err, UP_ERR_IO, _("%s: not a regular file"), path);
 	if (st.st_size > x->o->max_bytes && ftruncate(x->fd, 0) < 0)
 		return err_set(err, UP_ERR_IO, "%s: truncate: %s", path, strerror(errno));
 	x->offset = st.st_size > x->o->max_bytes ? 0 : (long long)st.st_size;
@@ -295,7 +296,7 @@ int asset_hash_file(const char *path, char hex[65], long long *size, struct up_e
 	gnutls_hash_hd_t h = NULL;
 	int rc = 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		rc = err_set(err, UP_ERR_IO, "%s: not a regular file", path);
+		rc = err_set(err, UP_ERR_IO, _("%s: not a regular file"), path);
 	else if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
 		rc = err_set(err, UP_ERR_INTERNAL, "SHA-256 unavailable");
 	else
@@ -342,17 +343,17 @@ static int fail(struct xfer *x, CURLcode rc, const char *errbuf, const char *sho
 			       strerror(x->write_errno));
 	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		return err_set(err, UP_ERR_MISMATCH,
-			       "%s: refused: the body is larger than the size limit of %lld bytes "
-			       "(limits.fetch_size); stopped with %lld bytes in the file", shown,
+			       _("%s: refused: the body is larger than the size limit of %lld bytes "
+			       "(limits.fetch_size); stopped with %lld bytes in the file"), shown,
 			       x->o->max_bytes, x->offset + x->written);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return err_set(err, UP_ERR_TIMEOUT, "%s: download stopped after %lld of the bytes: %s "
-			       "(limits.fetch_time, limits.timeout)", shown, x->offset + x->written, why);
+		return err_set(err, UP_ERR_TIMEOUT, _("%s: download stopped after %lld of the bytes: %s "
+			       "(limits.fetch_time, limits.timeout)"), shown, x->offset + x->written, why);
 	if (tls_error(rc))
 		return err_set(err, UP_ERR_SOURCE, "%s: TLS: %s (%s)", shown, why,
-			       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH ? "the server's key is not the pinned one"
-			       : x->o->pin ? "with asset.pin set"
-				       : "trust the server with asset.ca_file or asset.pin");
+			       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH ? _("the server's key is not the pinned one")
+			       : x->o->pin ? _("with asset.pin set")
+				       : _("trust the server with asset.ca_file or asset.pin"));
 	return err_set(err, UP_ERR_SOURCE, "%s: %s", shown, why);
 }
 
@@ -363,16 +364,16 @@ static int next_hop(struct xfer *x, const struct url_parts *first, const char *s
 	char *loc = NULL;
 	curl_easy_getinfo(x->c, CURLINFO_REDIRECT_URL, &loc);
 	if (!loc)
-		return err_set(err, UP_ERR_SOURCE, "%s: a redirect without a location", shown);
+		return err_set(err, UP_ERR_SOURCE, _("%s: a redirect without a location"), shown);
 	if (hops >= x->o->max_redirects)
-		return err_set(err, UP_ERR_SOURCE, "%s: more than %d redirects", shown, x->o->max_redirects);
+		return err_set(err, UP_ERR_SOURCE, _("%s: more than %d redirects"), shown, x->o->max_redirects);
 	struct url_parts to;
 	if (url_split(loc, &to) < 0)
-		return err_set(err, UP_ERR_SOURCE, "%s: redirect to an invalid URL", shown);
+		return err_set(err, UP_ERR_SOURCE, _("%s: redirect to an invalid URL"), shown);
 	const char *why = redirect_problem(first, &to);
 	if (why) {
 		char *where = escape_text(to.bare, (size_t)-1, 300, 0);
-		err_set(err, UP_ERR_SOURCE, "%s: redirect to %s refused: %s", shown, where, why);
+		err_set(err, UP_ERR_SOURCE, _("%s: redirect to %s refused: %s"), shown, where, why);
 		free(where);
 	} else {
 		*next = xstrdup(loc);
@@ -433,7 +434,7 @@ int asset_fetch(const struct asset_fetch_opts *o, struct asset_fetch_result *r,
 	struct url_parts first;
 	if (url_split(o->url, &first) < 0) {
 		char *safe = escape_text(o->url, (size_t)-1, 200, 0);
-		err_set(err, UP_ERR_CONFIG, "%s: not a valid URL", safe);
+		err_set(err, UP_ERR_CONFIG, _("%s: not a valid URL"), safe);
 		free(safe);
 		return -1;
 	}
@@ -445,7 +446,7 @@ int asset_fetch(const struct asset_fetch_opts *o, struct asset_fetch_result *r,
 		r->resumed_from = x.offset;
 		x.c = make_handle(&x, &first);
 		if (!x.c)
-			rc = err_set(err, UP_ERR_INTERNAL, "cannot create an HTTP handle");
+			rc = err_set(err, UP_ERR_INTERNAL, _("cannot create an HTTP handle"));
 	}
 	if (rc == 0)
 		rc = transfer(&x, &first, shown, r, err);

@@ -186,7 +186,8 @@ static void backup_progress(void *ctx, const struct backup_result *r)
 	struct progress *p = ctx;
 	double secs = (double)(util_monotonic_ms() - p->t0) / 1000;
 	char a[32], b[32];
-	fprintf(stderr, _("\r\033[Kbackup %s: %lld files, %s, %lld read, %s/s"), p->target, r->files,
+	fputs("\r\033[K", stderr);
+	fprintf(stderr, _("backup %s: %lld files, %s, %lld read, %s/s"), p->target, r->files,
 		human_size(r->bytes, a, sizeof(a)), r->files_read,
 		human_size(secs > 0 ? (long long)((double)r->bytes / secs) : 0, b, sizeof(b)));
 	p->shown = true;
@@ -344,11 +345,12 @@ static void restore_progress(void *ctx, const struct restore_result *r, long lon
 	struct progress *p = ctx;
 	char bytes[128];
 	progress_bytes(r->bytes, total_bytes, p->t0, bytes, sizeof(bytes));
+	fputs("\r\033[K", stderr);
 	if (total_files > 0)
-		fprintf(stderr, _("\r\033[Krestore %s: %lld of %lld files, %s"), p->target, r->files,
+		fprintf(stderr, _("restore %s: %lld of %lld files, %s"), p->target, r->files,
 			total_files, bytes);
 	else
-		fprintf(stderr, _("\r\033[Krestore %s: %lld files, %s"), p->target, r->files, bytes);
+		fprintf(stderr, _("restore %s: %lld files, %s"), p->target, r->files, bytes);
 	p->shown = true;
 }
 
@@ -450,7 +452,8 @@ static void verify_progress(void *ctx, const struct verify_result *r)
 	struct progress *p = ctx;
 	char bytes[128];
 	progress_bytes(r->bytes, r->total_bytes, p->t0, bytes, sizeof(bytes));
-	fprintf(stderr, _("\r\033[Kverify: %lld of %lld archive files, %s"), r->packs, r->total_packs, bytes);
+	fputs("\r\033[K", stderr);
+	fprintf(stderr, _("verify: %lld of %lld archive files, %s"), r->packs, r->total_packs, bytes);
 	p->shown = true;
 }
 

@@ -16,6 +16,7 @@
 #include "archive_snap.h"
 #include "escape.h"
 #include "hooks.h"
+#include "i18n.h"
 #include "log.h"
 #include "stage.h"
 #include "store.h"
@@ -70,7 +71,7 @@ static int step_snapshot(struct drill *d)
 		return -1;
 	if (n == 0) {
 		snapshot_infos_free(&v, n);
-		return err_set(&d->err, UP_ERR_NOT_FOUND, "%s: no snapshot to restore", d->t->name);
+		return err_set(&d->err, UP_ERR_NOT_FOUND, _("%s: no snapshot to restore"), d->t->name);
 	}
 	d->snap = v[n - 1]; /* oldest first: the newest is last */
 	memset(&v[n - 1], 0, sizeof(v[n - 1]));
@@ -105,7 +106,7 @@ static int step_restore(struct drill *d)
 	int rc = archive_restore(d->idx, &ro, &res, &d->err);
 	d->r->restore_ms = util_monotonic_ms() - t0;
 	if (rc < 0)
-		return err_prefix(&d->err, "restoring snapshot %lld", (long long)d->snap.id);
+		return err_prefix(&d->err, _("restoring snapshot %lld"), (long long)d->snap.id);
 	d->r->files = res.files;
 	d->r->bytes = res.bytes;
 	note(d, "info", "restored %lld files, %lld bytes into %s in %lld ms", res.files, res.bytes,
@@ -139,8 +140,10 @@ static int step_compare(struct drill *d)
 	if (rc == 0 && c.n > 0) {
 		free(d->r->evidence);
 		d->r->evidence = strbuf_detach(&c.shown);
-		rc = err_set(&d->err, UP_ERR_MISMATCH, "the restored tree differs from snapshot %lld "
-			     "in %lld path%s", (long long)d->snap.id, c.n, c.n == 1 ? "" : "s");
+		rc = err_set(&d->err, UP_ERR_MISMATCH, ngettext("the restored tree differs from snapshot %lld in %lld path",
+				      "the restored tree differs from snapshot %lld in %lld paths",
+				      (unsigned long)c.n),
+			     (long long)d->snap.id, c.n);
 	} else if (rc == 0) {
 		note(d, "info", "the restored tree matches the index of snapshot %lld",
 		     (long long)d->snap.id);
@@ -225,7 +228,7 @@ static int record(struct drill *d, const char *error, struct up_error *err)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		err_set(err, UP_ERR_STATE, "state database: recording drill %lld: %s",
+		err_set(err, UP_ERR_STATE, _("state database: recording drill %lld: %s"),
 			(long long)r->job, sqlite3_errmsg(store_db(d->s)));
 		store_write_rollback(d->s);
 		return -1;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "i18n.h"
 
 #define BODY_CAP (64 * 1024)
 
@@ -71,7 +72,7 @@ int health_probe_url(const char *url, int expect_status, const char *expect_body
 	*status = 0;
 	CURL *c = make_handle(url, timeout_ms, &b, errbuf);
 	if (!c)
-		return err_set(err, UP_ERR_INTERNAL, "health: cannot create an HTTP handle");
+		return err_set(err, UP_ERR_INTERNAL, _("health: cannot create an HTTP handle"));
 	CURLcode rc = curl_easy_perform(c);
 	char *safe_url = escape_text(url, (size_t)-1, 200, 0);
 	int ret = 0;
@@ -92,7 +93,7 @@ int health_probe_url(const char *url, int expect_status, const char *expect_body
 					      *status, expect_status, excerpt);
 			else
 				ret = err_set(err, UP_ERR_MISMATCH,
-					      "health URL %s: HTTP status %ld but the body lacks \"%s\"; body: %s",
+					      _("health URL %s: HTTP status %ld but the body lacks \"%s\"; body: %s"),
 					      safe_url, *status, want, excerpt);
 			free(want);
 			free(excerpt);
@@ -110,7 +111,7 @@ static int attempt(const struct health_cfg *h, const struct hook_env *env, long 
 {
 	long long left = deadline - util_monotonic_ms();
 	if (left <= 0)
-		return err_set(err, UP_ERR_TIMEOUT, "health: out of time");
+		return err_set(err, UP_ERR_TIMEOUT, _("health: out of time"));
 	if (h->command) {
 		struct hook_result hr;
 		struct hook_env e = *env;
@@ -121,7 +122,7 @@ static int attempt(const struct health_cfg *h, const struct hook_env *env, long 
 			return -1;
 		left = deadline - util_monotonic_ms();
 		if (left <= 0)
-			return err_set(err, UP_ERR_TIMEOUT, "health: out of time");
+			return err_set(err, UP_ERR_TIMEOUT, _("health: out of time"));
 	}
 	if (h->url)
 		return health_probe_url(h->url, h->expect_status, h->expect_body, left, &res->http_status,
@@ -155,6 +156,7 @@ int health_check(const struct health_cfg *h, const struct hook_env *env,
 	}
 	res->evidence = strbuf_detach(&ev);
 	if (rc < 0)
-		err_prefix(err, "unhealthy after %d attempt%s", res->attempts, res->attempts == 1 ? "" : "s");
+		err_prefix(err, ngettext("unhealthy after %d attempt", "unhealthy after %d attempts",
+					 (unsigned long)res->attempts), res->attempts);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "i18n.h"
 
 void hook_result_clear(struct hook_result *r)
 {
@@ -36,7 +37,7 @@ int hooks_split_command(const char *cmd, struct strvec *argv, struct up_error *e
 			strvec_push_owned(argv, xstrndup(s, (size_t)(p - s)));
 	}
 	if (!argv->n)
-		return err_set(err, UP_ERR_CONFIG, "empty command");
+		return err_set(err, UP_ERR_CONFIG, _("empty command"));
 	return 0;
 }
 
@@ -78,7 +79,7 @@ int hooks_find_executable(const char *cmd, char **found, struct up_error *err)
 	int rc = 0;
 	if (!exe) {
 		char *safe = escape_text(argv.items[0], (size_t)-1, 200, 0);
-		rc = err_set(err, UP_ERR_NOT_FOUND, "%s: no such executable%s", safe,
+		rc = err_set(err, UP_ERR_NOT_FOUND, _("%s: no such executable%s"), safe,
 			     strchr(argv.items[0], '/') ? "" : " in PATH");
 		free(safe);
 	}
@@ -220,11 +221,11 @@ static int describe_failure(const char *cmd, const struct hook_env *env, long lo
 {
 	char how[96];
 	if (res->timed_out)
-		snprintf(how, sizeof how, "timed out after %lld ms", timeout_ms);
+		snprintf(how, sizeof how, _("timed out after %lld ms"), timeout_ms);
 	else if (res->signal)
-		snprintf(how, sizeof how, "killed by signal %d", res->signal);
+		snprintf(how, sizeof how, _("killed by signal %d"), res->signal);
 	else
-		snprintf(how, sizeof how, "exited with status %d", res->exit_code);
+		snprintf(how, sizeof how, _("exited with status %d"), res->exit_code);
 	/* the last non-empty line of output, made safe for terminals */
 	const char *o = res->output;
 	size_t end = strlen(o);
@@ -235,7 +236,7 @@ static int describe_failure(const char *cmd, const struct hook_env *env, long lo
 		start--;
 	char *line = escape_text(o + start, end - start, 300, 0);
 	char *safe_cmd = escape_text(cmd, (size_t)-1, 200, 0);
-	int rc = err_set(err, UP_ERR_MISMATCH, "%s command \"%s\" %s%s%s", env->phase ? env->phase : "hook",
+	int rc = err_set(err, UP_ERR_MISMATCH, _("%s command \"%s\" %s%s%s"), env->phase ? env->phase : "hook",
 			 safe_cmd, how, line[0] ? ": " : "", line);
 	free(safe_cmd);
 	free(line);

@@ -17,6 +17,7 @@
 #include "asset_extract.h"
 #include "crashpoint.h"
 #include "escape.h"
+#include "i18n.h"
 #include "jobsnap.h"
 #include "lockfile.h"
 #include "stage.h"
@@ -191,7 +192,7 @@ static int release_dirs(struct job *j)
 	const char *why = stage_name_problem(j->plan.version);
 	if (why)
 		return err_set(&sw->err, UP_ERR_MISMATCH,
-			       "version %s cannot name a release directory: %s", j->plan.version, why);
+			       _("version %s cannot name a release directory: %s"), j->plan.version, why);
 	char *parent = swap_parent_dir(j->t->path);
 	sw->releases = xasprintf("%s/releases", parent);
 	sw->staging = xasprintf("%s/%s", sw->releases, j->plan.version);
@@ -224,8 +225,8 @@ static int do_stage(struct switchover *sw, void *ctx)
 		       : stage_write_tree(j->plan.cache_dir, j->plan.tree, sw->staging, &like, NULL, &ss,
 					  &sw->err);
 	if (rc < 0)
-		return err_prefix(&sw->err, "stage %s%s into %s", j->plan.version, asset ? " from its asset" : "",
-				  sw->staging);
+		return err_prefix(&sw->err, asset ? _("stage %s from its asset into %s") : _("stage %s into %s"),
+				  j->plan.version, sw->staging);
 	journal(sw, "info", "stage: %s (%s %s): %zu files, %zu directories, %zu links, %lld bytes",
 		sw->staging, asset ? "asset" : "tree", asset ? j->asset.sha256 : j->plan.tree, ss.files,
 		ss.dirs, ss.links, ss.bytes);
@@ -250,7 +251,7 @@ static int step_finish(struct switchover *sw, void *ctx)
 	if (rc < 0)
 		return -1;
 	if (j->t->layout == LAYOUT_PLAIN && sw->live_existed) {
-		switchover_remove_quietly(sw, sw->staging, "removing the old tree");
+		switchover_remove_quietly(sw, sw->staging, _("removing the old tree"));
 	} else if (j->t->layout == LAYOUT_RELEASES) {
 		const char *protect[] = { p->version, switchover_base_name(sw->old_link) };
 		struct up_error e = UP_ERROR_INIT;
@@ -403,7 +404,7 @@ int install_run(const struct config *cfg, const struct target_cfg *t, const char
 	}
 	job_close(&j, rc);
 	if (rc < 0) {
-		err_set(err, sw->err.status, "%s", sw->err.msg ? sw->err.msg : "install failed");
+		err_set(err, sw->err.status, "%s", sw->err.msg ? sw->err.msg : _("install failed"));
 	}
 	switchover_clear(sw);
 	return rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "i18n.h"
 #include "util.h"
 
 static const char *const phase_names[] = {
@@ -81,7 +82,7 @@ int intent_begin(struct store *s, const struct intent *in, struct up_error *err)
 static int one_row(int changes, int64_t job, struct up_error *err)
 {
 	if (changes == 0)
-		return err_set(err, UP_ERR_NOT_FOUND, "job %lld has no intent recorded", (long long)job);
+		return err_set(err, UP_ERR_NOT_FOUND, _("job %lld has no intent recorded"), (long long)job);
 	return changes < 0 ? -1 : 0;
 }
 
@@ -121,7 +122,7 @@ static int fill(sqlite3_stmt *st, struct intent *in, struct up_error *err)
 	const char *phase_text = (const char *)sqlite3_column_text(st, 20);
 	if (!parse_name(mode_names, COUNT(mode_names), mode_text, &mode) ||
 	    !parse_name(phase_names, COUNT(phase_names), phase_text, &phase))
-		return err_set(err, UP_ERR_STATE, "job %lld: intent with unknown mode or phase (%s, %s)",
+		return err_set(err, UP_ERR_STATE, _("job %lld: intent with unknown mode or phase (%s, %s)"),
 			       (long long)sqlite3_column_int64(st, 0), mode_text ? mode_text : "NULL",
 			       phase_text ? phase_text : "NULL");
 	*in = (struct intent){
@@ -161,7 +162,7 @@ int intent_get(struct store *s, int64_t job, struct intent *out, struct up_error
 	else if (rc == SQLITE_DONE)
 		result = 0;
 	else
-		result = err_set(err, UP_ERR_STATE, "reading the intent of job %lld: %s",
+		result = err_set(err, UP_ERR_STATE, _("reading the intent of job %lld: %s"),
 				 (long long)job, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return result;

@@ -32,8 +32,9 @@ static void usage(FILE *out)
 		"       upkeep --demo DIR                  create a self-contained demo in DIR\n"
 		"       upkeep --list-targets              print the configured target names\n"
 		"       upkeep --list-snapshots            print the snapshots (for completion)\n"
-		"\n"
-		"Batch commands:\n"
+		"\n"), out);
+	/* L10N: keep the command and option names; align the explanations. */
+	fputs(_("Batch commands:\n"
 		"  run [--dry-run]          the policy run (the default): check, back up when due,\n"
 		"                           install what the policy allows, prune, drill when due\n"
 		"  check [TARGET]...        list releases newer than the installed ones\n"
@@ -62,8 +63,8 @@ static void usage(FILE *out)
 		"                                     directory, compare, check and time it\n"
 		"  recover                            finish or undo jobs whose process died\n"
 		"                                     (also done when any command starts)\n"
-		"\n"
-		"Options:\n"
+		"\n"), out);
+	fputs(_("Options:\n"
 		"  -c, --config FILE        configuration file (default: $XDG_CONFIG_HOME/upkeep/upkeep.yaml,\n"
 		"                           else /etc/upkeep/upkeep.yaml)\n"
 		"  -b, --batch              run a batch command instead of the console\n"
@@ -92,8 +93,8 @@ static void usage(FILE *out)
 		"      --list-crash-points  the points UPKEEP_CRASH_AT and UPKEEP_PAUSE_AT name (tests)\n"
 		"  -h, --help               show this help\n"
 		"  -V, --version            show the version\n"
-		"\n"
-		"Exit status:\n"
+		"\n"), out);
+	fputs(_("Exit status:\n"
 		"  0    success; check: nothing newer\n"
 		"  1    a target or job failed (the others are still reported)\n"
 		"  2    usage or configuration error\n"
@@ -213,7 +214,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* UPKEEP_LOCALEDIR: catalogues of an uninstalled build (the tests). */
+	const char *localedir = getenv("UPKEEP_LOCALEDIR");
+	bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
 	textdomain(PACKAGE);
 	source_global_init();
 
@@ -250,8 +253,9 @@ int main(int argc, char **argv)
 	int code;
 	if (cli.check_config) {
 		if (!cli.batch_opts.quiet)
-			printf(_("%s: configuration is valid (%zu target%s)\n"), cfg->file, cfg->n_targets,
-			       cfg->n_targets == 1 ? "" : "s");
+			printf(ngettext("%s: configuration is valid (%zu target)\n",
+					"%s: configuration is valid (%zu targets)\n", cfg->n_targets),
+			       cfg->file, cfg->n_targets);
 		code = EXIT_OK;
 	} else if (cli.list_targets) {
 		complete_print_targets(cfg, stdout);

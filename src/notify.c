@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "archive_snap.h"
+#include "i18n.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -414,7 +415,7 @@ int notify_mark_sent(struct store *s, const char *target, enum notify_event ev,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		store_write_rollback(s);
-		return err_set(err, UP_ERR_STATE, "state database: recording a notice: %s",
+		return err_set(err, UP_ERR_STATE, _("state database: recording a notice: %s"),
 			       sqlite3_errmsg(store_db(s)));
 	}
 	return store_write_commit(s, err);

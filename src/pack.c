@@ -158,7 +158,7 @@ int pack_write_record(struct pack_writer *w, enum pack_record_type type,
 		      size_t raw_len, int level, uint64_t *offset, struct up_error *err)
 {
 	if (n > PACK_MAX_ENTRIES || raw_len > PACK_MAX_RAW)
-		return err_set(err, UP_ERR_INTERNAL, "archive record too large (%u entries, %zu bytes)",
+		return err_set(err, UP_ERR_INTERNAL, _("archive record too large (%u entries, %zu bytes)"),
 			       n, raw_len);
 	size_t bound = ZSTD_compressBound(raw_len);
 	uint8_t *comp = xmalloc(bound ? bound : 1);

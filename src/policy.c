@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "classify.h"
+#include "i18n.h"
 #include "util.h"
 
 /* ---- windows: "DAYS HH:MM-HH:MM" (syntax checked by confvalue.c) ---- */
@@ -123,7 +124,7 @@ static bool release_allowed(const struct target_cfg *t, const struct release *re
 static char *kind_reason(const struct release *rel)
 {
 	const char *flags = classify_flags_text(rel->flags);
-	return xasprintf("%s is a %s release%s%s%s, not in policy.auto_install", rel->version.text,
+	return xasprintf(_("%s is a %s release%s%s%s, not in policy.auto_install"), rel->version.text,
 			 classify_kind_name(rel->kind), flags && *flags ? " (" : "",
 			 flags && *flags ? flags : "", flags && *flags ? ")" : "");
 }
@@ -153,14 +154,14 @@ void policy_decide(const struct target_cfg *t, const struct check_result *r, lon
 	}
 	if (t->verify.signatures == VERIFY_REQUIRED) {
 		d->held = newest;
-		d->why = xasprintf("%s is not verified and verify.signatures is required "
-				   "(this upkeep cannot verify signatures yet)",
+		d->why = xasprintf(_("%s is not verified and verify.signatures is required "
+				   "(this upkeep cannot verify signatures yet)"),
 				   r->releases[pick].version.text);
 		return;
 	}
 	if (!policy_window_open(t->policy.window, now)) {
 		d->held = newest;
-		d->why = xasprintf("outside the maintenance window \"%s\"", t->policy.window);
+		d->why = xasprintf(_("outside the maintenance window \"%s\""), t->policy.window);
 		return;
 	}
 	d->verdict = POLICY_INSTALL;

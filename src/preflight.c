@@ -13,6 +13,7 @@
 #include "confvalue.h"
 #include "escape.h"
 #include "hooks.h"
+#include "i18n.h"
 #include "source.h"
 #include "stage.h"
 #include "swap.h"
@@ -178,7 +179,7 @@ static int check_drift(const struct target_cfg *t, unsigned flags, struct releas
 		return 0;
 	if (t->source.asset.url) {
 		/* the live tree came from an archive, not from the tag's tree */
-		strvec_push(&p->notes, "drift: not checked (the target installs a release asset)");
+		strvec_push(&p->notes, _("drift: not checked (the target installs a release asset)"));
 		return 0;
 	}
 	struct source_cache *cache = NULL;
@@ -186,7 +187,7 @@ static int check_drift(const struct target_cfg *t, unsigned flags, struct releas
 	struct tag_details d = { 0 };
 	struct up_error ignore = UP_ERROR_INIT;
 	if (rc == 0 && source_tag_details(cache, p->from_tag, &d, &ignore) < 0) {
-		strvec_push(&p->notes, "drift: not checked, the installed release is not in the cache");
+		strvec_push(&p->notes, _("drift: not checked, the installed release is not in the cache"));
 		err_clear(&ignore);
 		source_cache_close(&cache);
 		return 0;
@@ -196,15 +197,20 @@ static int check_drift(const struct target_cfg *t, unsigned flags, struct releas
 		rc = adopt_compare_tree(cache, t, p->from_tag, &p->drift, err);
 	source_cache_close(&cache);
 	if (rc < 0)
-		return err_prefix(err, "%s: comparing the live tree with %s", t->name, p->from_version);
+		return err_prefix(err, _("%s: comparing the live tree with %s"), t->name, p->from_version);
 	if (p->drift.n && !(flags & PREFLIGHT_FORCE_DRIFT))
 		return err_set(err, UP_ERR_MISMATCH,
-			       "%s: %zu path%s changed locally since %s was installed would be overwritten "
-			       "(use --force-drift to install anyway; the pre-update snapshot keeps them)",
-			       t->name, p->drift.n, p->drift.n == 1 ? "" : "s", p->from_version);
+			       ngettext("%s: %zu path changed locally since %s was installed would be "
+					"overwritten (use --force-drift to install anyway; the pre-update "
+					"snapshot keeps them)",
+					"%s: %zu paths changed locally since %s was installed would be "
+					"overwritten (use --force-drift to install anyway; the pre-update "
+					"snapshot keeps them)", p->drift.n),
+			       t->name, p->drift.n, p->from_version);
 	if (p->drift.n)
-		strvec_push_owned(&p->notes, xasprintf("drift: %zu local change%s overwritten (--force-drift)",
-						       p->drift.n, p->drift.n == 1 ? "" : "s"));
+		strvec_push_owned(&p->notes, xasprintf(ngettext("drift: %zu local change overwritten (--force-drift)",
+								  "drift: %zu local changes overwritten (--force-drift)",
+								  p->drift.n), p->drift.n));
 	return 0;
 }
 
@@ -213,13 +219,13 @@ int preflight_check(const struct target_cfg *t, unsigned flags, struct release_p
 {
 	if (t->verify.signatures == VERIFY_REQUIRED)
 		return err_set(err, UP_ERR_MISMATCH,
-			       "%s: verify.signatures is \"required\" but this upkeep cannot verify "
-			       "release signatures yet; refusing to install %s unverified",
+			       _("%s: verify.signatures is \"required\" but this upkeep cannot verify "
+			       "release signatures yet; refusing to install %s unverified"),
 			       t->name, p->tag);
-	strvec_push(&p->notes, "verification: unverified (signature checking is not available yet)");
+	strvec_push(&p->notes, _("verification: unverified (signature checking is not available yet)"));
 	if (p->downgrade && !(flags & PREFLIGHT_ALLOW_DOWNGRADE))
 		return err_set(err, UP_ERR_USAGE,
-			       "%s: %s is older than the installed %s (use --allow-downgrade to install it)",
+			       _("%s: %s is older than the installed %s (use --allow-downgrade to install it)"),
 			       t->name, p->version, p->from_version);
 	if (check_hooks(t, err) < 0)
 		return -1;
@@ -245,7 +251,7 @@ int preflight_check(const struct target_cfg *t, unsigned flags, struct release_p
 static int need_scalar(const struct yamltree_node *n, const char *key, struct up_error *err)
 {
 	if (n->kind != YAMLTREE_SCALAR)
-		return err_set(err, UP_ERR_MISMATCH, "line %d: %s must be a string", n->line, key);
+		return err_set(err, UP_ERR_MISMATCH, _("line %d: %s must be a string"), n->line, key);
 	return 0;
 }
 
@@ -260,14 +266,14 @@ static int req_min_upkeep(const struct yamltree_node *n, struct up_error *err)
 	int rc = 0;
 	if (!version_parse(&vp, n->text, &want)) {
 		char *safe = escape_text(n->text, (size_t)-1, 40, 0);
-		rc = err_set(err, UP_ERR_MISMATCH, "line %d: min_upkeep \"%s\" is not a version", n->line,
+		rc = err_set(err, UP_ERR_MISMATCH, _("line %d: min_upkeep \"%s\" is not a version"), n->line,
 			     safe);
 		free(safe);
 	} else {
 		if (version_parse(&vp, PACKAGE_VERSION, &have)) {
 			if (version_compare(&have, &want) < 0)
 				rc = err_set(err, UP_ERR_MISMATCH,
-					     "the release needs upkeep %s or later (this is %s)", want.text,
+					     _("the release needs upkeep %s or later (this is %s)"), want.text,
 					     PACKAGE_VERSION);
 			version_free(&have);
 		}
@@ -280,14 +286,14 @@ static int req_min_upkeep(const struct yamltree_node *n, struct up_error *err)
 static int req_commands(const struct yamltree_node *n, struct up_error *err)
 {
 	if (n->kind != YAMLTREE_SEQ)
-		return err_set(err, UP_ERR_MISMATCH, "line %d: commands must be a list", n->line);
+		return err_set(err, UP_ERR_MISMATCH, _("line %d: commands must be a list"), n->line);
 	for (size_t i = 0; i < n->n; i++) {
 		const struct yamltree_node *c = n->items[i];
-		if (need_scalar(c, "each command", err) < 0)
+		if (need_scalar(c, _("each command"), err) < 0)
 			return -1;
 		if (strchr(c->text, ' ') || hooks_find_executable(c->text, NULL, err) < 0) {
 			char *safe = escape_text(c->text, (size_t)-1, 60, 0);
-			err_set(err, UP_ERR_MISMATCH, "the release needs the command \"%s\", not found in PATH",
+			err_set(err, UP_ERR_MISMATCH, _("the release needs the command \"%s\", not found in PATH"),
 				safe);
 			free(safe);
 			return -1;
@@ -308,7 +314,7 @@ static int req_key(const struct yamltree_node *k, const struct yamltree_node *v,
 		if (need_scalar(v, "min_free", err) < 0)
 			return -1;
 		if (!util_parse_size(v->text, min_free) || *min_free < 0)
-			return err_set(err, UP_ERR_MISMATCH, "line %d: min_free is not a size (like 500M)",
+			return err_set(err, UP_ERR_MISMATCH, _("line %d: min_free is not a size (like 500M)"),
 				       v->line);
 		return 0;
 	}
@@ -339,12 +345,12 @@ int preflight_requirements(const char *buf, size_t len, struct release_reqs *req
 		rc = err_set(err, UP_ERR_MISMATCH, "invalid: %s", msg);
 		free(msg);
 	} else if (root && root->kind != YAMLTREE_MAP) {
-		rc = err_set(err, UP_ERR_MISMATCH, "must be a mapping");
+		rc = err_set(err, UP_ERR_MISMATCH, _("must be a mapping"));
 	}
 	for (size_t i = 0; rc == 0 && root && i + 1 < root->n; i += 2) {
 		const struct yamltree_node *k = root->items[i], *v = root->items[i + 1];
 		if (k->kind != YAMLTREE_SCALAR)
-			rc = err_set(err, UP_ERR_MISMATCH, "line %d: keys must be strings", k->line);
+			rc = err_set(err, UP_ERR_MISMATCH, _("line %d: keys must be strings"), k->line);
 		else
 			rc = req_key(k, v, req, notes, err);
 	}

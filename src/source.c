@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "i18n.h"
 
 struct source_cache {
 	git_repository *repo;
@@ -59,7 +60,7 @@ static void load_cert_locations(void)
 			      : file ? xasprintf("SSL_CERT_FILE=%s", file)
 				     : xasprintf("SSL_CERT_DIR=%s", dir);
 		char *safe = escape_text(where, (size_t)-1, 400, 0);
-		cert_locations_error = xasprintf("cannot load the CA certificates of %s: %s", safe, reason);
+		cert_locations_error = xasprintf(_("cannot load the CA certificates of %s: %s"), safe, reason);
 		free(safe);
 		free(where);
 		free(reason);
@@ -284,19 +285,19 @@ static int tls_fail(struct up_error *err, struct net_state *st, int rc, const ch
 	int ret;
 	if (strstr(m, "Common Name") || strstr(m, "does not match") || strstr(m, "hostname"))
 		ret = err_set(err, UP_ERR_SOURCE,
-			      "%s: %s: TLS certificate does not match the host name %s%s (%s)",
+			      _("%s: %s: TLS certificate does not match the host name %s%s (%s)"),
 			      safe_url, what, safe_host,
 			      is_ip_literal(st->cert_host)
-				      ? "; libgit2 does not match IP addresses in certificates, use a host name"
+				      ? _("; libgit2 does not match IP addresses in certificates, use a host name")
 				      : "",
 			      reason);
 	else if (strstr(m, "not correctly signed") || strstr(m, "trusted CA") || strstr(m, "issuer") ||
 		 strstr(m, "self signed") || strstr(m, "self-signed") || strstr(m, "verify failed"))
 		ret = err_set(err, UP_ERR_SOURCE,
-			      "%s: %s: TLS certificate not trusted (set SSL_CERT_FILE to trust a private CA) (%s)",
+			      _("%s: %s: TLS certificate not trusted (set SSL_CERT_FILE to trust a private CA) (%s)"),
 			      safe_url, what, reason);
 	else
-		ret = err_set(err, UP_ERR_SOURCE, "%s: %s: TLS certificate of %s rejected (%s)",
+		ret = err_set(err, UP_ERR_SOURCE, _("%s: %s: TLS certificate of %s rejected (%s)"),
 			      safe_url, what, safe_host, reason);
 	free(reason);
 	return ret;
@@ -311,28 +312,28 @@ static int net_fail(struct up_error *err, struct net_state *st, int rc, const ch
 	if (st->cancelled)
 		ret = err_set(err, UP_ERR_CANCELLED, "%s: %s: cancelled", safe_url, what);
 	else if (st->over_time)
-		ret = err_set(err, UP_ERR_TIMEOUT, "%s: %s: took longer than the limit", safe_url, what);
+		ret = err_set(err, UP_ERR_TIMEOUT, _("%s: %s: took longer than the limit"), safe_url, what);
 	else if (st->over_size)
-		ret = err_set(err, UP_ERR_SOURCE, "%s: %s: more data than the fetch size limit (%lld bytes)",
+		ret = err_set(err, UP_ERR_SOURCE, _("%s: %s: more data than the fetch size limit (%lld bytes)"),
 			      safe_url, what, st->lim->max_bytes);
 	else if (rc == GIT_ECERTIFICATE && st->cert_seen && !st->cert_valid && st->cert_ssh)
 		ret = err_set(err, UP_ERR_SOURCE,
-			      "%s: %s: unknown or changed ssh host key for %s (add it to ~/.ssh/known_hosts)",
+			      _("%s: %s: unknown or changed ssh host key for %s (add it to ~/.ssh/known_hosts)"),
 			      safe_url, what, safe_host);
 	else if (rc == GIT_ECERTIFICATE && st->cert_seen && !st->cert_valid) {
 		ret = tls_fail(err, st, rc, safe_url, what, safe_host);
 	} else if (rc == GIT_EUSER && st->password_asked && !st->tried[0]) {
 		ret = err_set(err, UP_ERR_SOURCE,
-			      "%s: %s: the server asks for a password (upkeep authenticates with ssh keys only)",
+			      _("%s: %s: the server asks for a password (upkeep authenticates with ssh keys only)"),
 			      safe_url, what);
 	} else if (rc == GIT_EAUTH || (rc == GIT_EUSER && st->no_more_creds)) {
 		if (st->tried[0])
-			ret = err_set(err, UP_ERR_SOURCE, "%s: %s: ssh authentication failed (tried %s)",
+			ret = err_set(err, UP_ERR_SOURCE, _("%s: %s: ssh authentication failed (tried %s)"),
 				      safe_url, what, st->tried);
 		else
 			ret = err_set(err, UP_ERR_SOURCE,
-				      "%s: %s: ssh authentication failed (no ssh-agent and no key in "
-				      "~/.ssh: id_ed25519, id_ecdsa or id_rsa)", safe_url, what);
+				      _("%s: %s: ssh authentication failed (no ssh-agent and no key in "
+				      "~/.ssh: id_ed25519, id_ecdsa or id_rsa)"), safe_url, what);
 	} else
 		ret = git_fail(err, UP_ERR_SOURCE, rc, what, url);
 	free(safe_host);
@@ -355,7 +356,7 @@ static int check_local_repository(const char *url, struct up_error *err)
 	if (!path || stat(path, &st) == 0)
 		return 0;
 	char *safe = escape_text(url, (size_t)-1, 200, 0);
-	err_set(err, UP_ERR_SOURCE, "%s: repository not found: %s", safe, strerror(errno));
+	err_set(err, UP_ERR_SOURCE, _("%s: repository not found: %s"), safe, strerror(errno));
 	free(safe);
 	return -1;
 }
@@ -371,14 +372,14 @@ int source_ls_tags(const char *url, const struct source_limits *lim, struct tag_
 	init_callbacks(&cb, &st);
 
 	if (check_local_repository(url, err) < 0 ||
-	    check_cert_locations(url, "cannot list tags", err) < 0)
+	    check_cert_locations(url, _("cannot list tags"), err) < 0)
 		return -1;
 	int rc = git_remote_create_detached(&remote, url);
 	if (rc < 0)
-		return git_fail(err, UP_ERR_SOURCE, rc, "invalid remote", url);
+		return git_fail(err, UP_ERR_SOURCE, rc, _("invalid remote"), url);
 	rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL);
 	if (rc < 0) {
-		net_fail(err, &st, rc, "cannot list tags", url);
+		net_fail(err, &st, rc, _("cannot list tags"), url);
 		git_remote_free(remote);
 		return -1;
 	}
@@ -386,7 +387,7 @@ int source_ls_tags(const char *url, const struct source_limits *lim, struct tag_
 	size_t n;
 	rc = git_remote_ls(&heads, &n, remote);
 	if (rc < 0) {
-		git_fail(err, UP_ERR_SOURCE, rc, "cannot list tags", url);
+		git_fail(err, UP_ERR_SOURCE, rc, _("cannot list tags"), url);
 		git_remote_free(remote);
 		return -1;
 	}
@@ -429,11 +430,11 @@ int source_cache_open(const char *dir, struct source_cache **out, struct up_erro
 	int rc = git_repository_open_bare(&repo, dir);
 	if (rc == GIT_ENOTFOUND) {
 		if (util_mkdir_p(dir, 0755) < 0)
-			return err_set(err, UP_ERR_IO, "cannot create cache %s: %s", dir, strerror(errno));
+			return err_set(err, UP_ERR_IO, _("cannot create cache %s: %s"), dir, strerror(errno));
 		rc = git_repository_init(&repo, dir, 1);
 	}
 	if (rc < 0)
-		return git_fail(err, UP_ERR_IO, rc, "cannot open cache repository", dir);
+		return git_fail(err, UP_ERR_IO, rc, _("cannot open cache repository"), dir);
 	struct source_cache *c = xcalloc(1, sizeof(*c));
 	c->repo = repo;
 	c->dir = xstrdup(dir);
@@ -486,7 +487,7 @@ int source_fetch_tags(struct source_cache *c, const char *url, const char *const
 {
 	if (n == 0)
 		return 0;
-	if (check_cert_locations(url, "cannot fetch tags", err) < 0)
+	if (check_cert_locations(url, _("cannot fetch tags"), err) < 0)
 		return -1;
 	struct net_state st = { .lim = lim };
 	git_fetch_options opts;
@@ -511,7 +512,7 @@ int source_fetch_tags(struct source_cache *c, const char *url, const char *const
 		rc = git_remote_fetch(remote, &refspecs, &opts, NULL);
 	int ret = 0;
 	if (rc < 0)
-		ret = net_fail(err, &st, rc, "cannot fetch tags", url);
+		ret = net_fail(err, &st, rc, _("cannot fetch tags"), url);
 	git_remote_free(remote);
 	for (size_t i = 0; i < nspecs; i++)
 		free(specs[i]);
@@ -537,14 +538,14 @@ static int lookup_tag_object(struct source_cache *c, const char *tag, git_object
 {
 	char *ref = tag_ref(tag);
 	if (!ref)
-		return err_set(err, UP_ERR_SOURCE, "invalid tag name");
+		return err_set(err, UP_ERR_SOURCE, _("invalid tag name"));
 	git_oid oid;
 	int rc = git_reference_name_to_id(&oid, c->repo, ref);
 	if (rc == 0)
 		rc = git_object_lookup(obj, c->repo, &oid, GIT_OBJECT_ANY);
 	free(ref);
 	if (rc < 0)
-		return git_fail(err, UP_ERR_SOURCE, rc, "cannot read tag", c->dir);
+		return git_fail(err, UP_ERR_SOURCE, rc, _("cannot read tag"), c->dir);
 	return 0;
 }
 
@@ -569,7 +570,7 @@ int source_tag_details(struct source_cache *c, const char *tag, struct tag_detai
 	if (rc < 0) {
 		git_object_free(obj);
 		tag_details_free(out);
-		return git_fail(err, UP_ERR_SOURCE, rc, "tag does not point at a commit", c->dir);
+		return git_fail(err, UP_ERR_SOURCE, rc, _("tag does not point at a commit"), c->dir);
 	}
 	git_commit *commit = (git_commit *)peeled;
 	git_oid_tostr(out->commit, sizeof(out->commit), git_commit_id(commit));
@@ -613,7 +614,7 @@ int source_commit_subjects(struct source_cache *c, const char *from, const char 
 	}
 	git_revwalk_free(walk);
 	if (rc < 0)
-		return git_fail(err, UP_ERR_SOURCE, rc, "cannot walk history", c->dir);
+		return git_fail(err, UP_ERR_SOURCE, rc, _("cannot walk history"), c->dir);
 	return 0;
 }
 
@@ -644,13 +645,13 @@ int source_walk_tag_tree(struct source_cache *c, const char *tag, source_tree_cb
 	int rc = git_object_peel(&tree, obj, GIT_OBJECT_TREE);
 	git_object_free(obj);
 	if (rc < 0)
-		return git_fail(err, UP_ERR_SOURCE, rc, "cannot read the release tree", c->dir);
+		return git_fail(err, UP_ERR_SOURCE, rc, _("cannot read the release tree"), c->dir);
 	struct walk_ctx w = { cb, data, STRBUF_INIT };
 	rc = git_tree_walk((git_tree *)tree, GIT_TREEWALK_PRE, walk_entry, &w);
 	strbuf_release(&w.path);
 	git_object_free(tree);
 	if (rc < 0 && rc != GIT_EUSER)
-		return git_fail(err, UP_ERR_SOURCE, rc, "cannot walk the release tree", c->dir);
+		return git_fail(err, UP_ERR_SOURCE, rc, _("cannot walk the release tree"), c->dir);
 	return rc < 0 ? 1 : 0;
 }
 
@@ -663,7 +664,7 @@ int source_read_blob(struct source_cache *c, const char *blob_id, char **data, s
 	if (rc == 0)
 		rc = git_blob_lookup(&blob, c->repo, &oid);
 	if (rc < 0)
-		return git_fail(err, UP_ERR_SOURCE, rc, "cannot read blob", c->dir);
+		return git_fail(err, UP_ERR_SOURCE, rc, _("cannot read blob"), c->dir);
 	*len = (size_t)git_blob_rawsize(blob);
 	*data = xmalloc(*len + 1);
 	memcpy(*data, git_blob_rawcontent(blob), *len);
@@ -687,7 +688,7 @@ int source_hash_file(const char *path, bool is_symlink, char out[41], struct up_
 		rc = git_odb_hashfile(&oid, path, GIT_OBJECT_BLOB);
 	}
 	if (rc < 0)
-		return git_fail(err, UP_ERR_IO, rc, "cannot hash", path);
+		return git_fail(err, UP_ERR_IO, rc, _("cannot hash"), path);
 	git_oid_tostr(out, 41, &oid);
 	return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "crashpoint.h"
 #include "escape.h"
+#include "i18n.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ */
@@ -47,30 +48,30 @@ static bool is_dotgit(const char *n)
 const char *stage_name_problem(const char *name)
 {
 	if (!name || !name[0])
-		return "empty name";
+		return _("empty name");
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return "name \".\" or \"..\"";
+		return _("name \".\" or \"..\"");
 	if (strchr(name, '/'))
-		return "name with a slash";
+		return _("name with a slash");
 	if (only_dots_spaces(name))
-		return "name of only dots and spaces";
+		return _("name of only dots and spaces");
 	if (is_dotgit(name))
-		return "a .git name (in some case or spelling)";
+		return _("a .git name (in some case or spelling)");
 	if (strlen(name) > 255)
-		return "name longer than 255 bytes";
+		return _("name longer than 255 bytes");
 	return NULL;
 }
 
 const char *stage_link_problem(const char *target, size_t len, int depth)
 {
 	if (len == 0)
-		return "empty symlink target";
+		return _("empty symlink target");
 	if (memchr(target, '\0', len))
-		return "NUL byte in symlink target";
+		return _("NUL byte in symlink target");
 	if (len >= 4096)
-		return "symlink target longer than 4095 bytes";
+		return _("symlink target longer than 4095 bytes");
 	if (target[0] == '/')
-		return "absolute symlink target";
+		return _("absolute symlink target");
 	bool down = false;
 	int up = 0;
 	size_t i = 0;
@@ -81,9 +82,9 @@ const char *stage_link_problem(const char *target, size_t len, int depth)
 		size_t n = j - i;
 		if (n == 2 && target[i] == '.' && target[i + 1] == '.') {
 			if (down)
-				return "symlink target with \"..\" after a name";
+				return _("symlink target with \"..\" after a name");
 			if (++up > depth)
-				return "symlink target leads outside the tree";
+				return _("symlink target leads outside the tree");
 		} else if (n && !(n == 1 && target[i] == '.')) {
 			down = true;
 		}
@@ -111,7 +112,7 @@ static int refuse(struct writer *w, const char *rel, const char *name, const cha
 {
 	char *p = xasprintf("%s%s%s", rel, rel[0] ? "/" : "", name);
 	char *safe = escape_text(p, (size_t)-1, 200, 0);
-	err_set(w->err, UP_ERR_MISMATCH, "release tree entry %s refused: %s", safe, why);
+	err_set(w->err, UP_ERR_MISMATCH, _("release tree entry %s refused: %s"), safe, why);
 	free(safe);
 	free(p);
 	return -1;
@@ -152,7 +153,7 @@ static int check_case_twins(struct writer *w, const git_tree *tree, const char *
 	int rc = 0;
 	for (size_t i = 1; i < n && rc == 0; i++)
 		if (strcasecmp(names[i - 1], names[i]) == 0)
-			rc = refuse(w, rel, names[i], "two names that differ only in case");
+			rc = refuse(w, rel, names[i], _("two names that differ only in case"));
 	free(names);
 	return rc;
 }
@@ -188,12 +189,12 @@ static int blob_size(struct writer *w, const git_oid *id, size_t *size)
 	git_odb *odb = NULL;
 	git_object_t type;
 	if (git_repository_odb(&odb, w->repo) < 0)
-		return git_fail(w, "cache repository");
+		return git_fail(w, _("cache repository"));
 	int rc = git_odb_read_header(size, &type, odb, id);
 	git_odb_free(odb);
 	if (rc < 0 || type != GIT_OBJECT_BLOB)
-		return rc < 0 ? git_fail(w, "reading blob header") :
-			err_set(w->err, UP_ERR_SOURCE, "tree entry is not a blob");
+		return rc < 0 ? git_fail(w, _("reading blob header")) :
+			err_set(w->err, UP_ERR_SOURCE, _("tree entry is not a blob"));
 	return 0;
 }
 
@@ -206,10 +207,10 @@ static int write_file(struct writer *w, int dirfd, const git_tree_entry *e, cons
 		return -1;
 	w->stats->bytes += (long long)size;
 	if (w->stats->bytes > w->lim->max_bytes)
-		return refuse(w, rel, name, "the release is larger than the size limit");
+		return refuse(w, rel, name, _("the release is larger than the size limit"));
 	git_blob *blob = NULL;
 	if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(e)) < 0)
-		return git_fail(w, "reading blob");
+		return git_fail(w, _("reading blob"));
 	int rc = -1;
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -235,10 +236,10 @@ static int write_link(struct writer *w, int dirfd, const git_tree_entry *e, cons
 	if (blob_size(w, git_tree_entry_id(e), &size) < 0)
 		return -1;
 	if (size >= 4096)
-		return refuse(w, rel, name, "symlink target longer than 4095 bytes");
+		return refuse(w, rel, name, _("symlink target longer than 4095 bytes"));
 	git_blob *blob = NULL;
 	if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(e)) < 0)
-		return git_fail(w, "reading blob");
+		return git_fail(w, _("reading blob"));
 	size_t len = (size_t)git_blob_rawsize(blob);
 	const char *why = stage_link_problem(git_blob_rawcontent(blob), len, depth);
 	int rc = 0;
@@ -264,10 +265,10 @@ static int write_subdir(struct writer *w, int dirfd, const git_tree_entry *e, co
 {
 	const char *name = git_tree_entry_name(e);
 	if (depth + 1 > w->lim->max_depth)
-		return refuse(w, rel, name, "the tree is deeper than the depth limit");
+		return refuse(w, rel, name, _("the tree is deeper than the depth limit"));
 	git_tree *sub = NULL;
 	if (git_tree_lookup(&sub, w->repo, git_tree_entry_id(e)) < 0)
-		return git_fail(w, "reading tree");
+		return git_fail(w, _("reading tree"));
 	int rc = -1, fd = -1;
 	if (mkdirat(dirfd, name, 0700) < 0) {
 		io_fail(w, rel, name, "mkdir");
@@ -299,7 +300,7 @@ static int write_dir(struct writer *w, const git_tree *tree, int dirfd, const ch
 		if (why)
 			return refuse(w, rel, name, why);
 		if (++w->entries > w->lim->max_entries)
-			return refuse(w, rel, name, "the tree has more entries than the limit");
+			return refuse(w, rel, name, _("the tree has more entries than the limit"));
 		unsigned mode = (unsigned)git_tree_entry_filemode_raw(e);
 		int rc;
 		if (mode == 0100644 || mode == 0100755)
@@ -309,10 +310,10 @@ static int write_dir(struct writer *w, const git_tree *tree, int dirfd, const ch
 		else if (mode == 040000)
 			rc = write_subdir(w, dirfd, e, rel, depth);
 		else if (mode == 0160000)
-			return refuse(w, rel, name, "a submodule (gitlink), which upkeep does not install");
+			return refuse(w, rel, name, _("a submodule (gitlink), which upkeep does not install"));
 		else {
 			char why_mode[64];
-			snprintf(why_mode, sizeof why_mode, "unsupported mode %06o", mode);
+			snprintf(why_mode, sizeof why_mode, _("unsupported mode %06o"), mode);
 			return refuse(w, rel, name, why_mode);
 		}
 		if (rc < 0)
@@ -327,7 +328,7 @@ static int open_tree(git_repository **repo, git_tree **tree, const char *repo_di
 	git_oid oid;
 	git_libgit2_init();
 	if (strlen(tree_id) != 40 || git_oid_fromstr(&oid, tree_id) < 0)
-		return err_set(err, UP_ERR_USAGE, "not a tree id: %.60s", tree_id);
+		return err_set(err, UP_ERR_USAGE, _("not a tree id: %.60s"), tree_id);
 	if (git_repository_open_bare(repo, repo_dir) < 0) {
 		const git_error *ge = git_error_last();
 		return err_set(err, UP_ERR_SOURCE, "%s: %s", repo_dir, ge ? ge->message : "cannot open");
@@ -335,7 +336,7 @@ static int open_tree(git_repository **repo, git_tree **tree, const char *repo_di
 	if (git_tree_lookup(tree, *repo, &oid) < 0) {
 		const git_error *ge = git_error_last();
 		err_set(err, UP_ERR_NOT_FOUND, "%s: tree %s: %s", repo_dir, tree_id,
-			ge ? ge->message : "not found");
+			ge ? ge->message : _("not found"));
 		git_repository_free(*repo);
 		*repo = NULL;
 		return -1;
@@ -657,7 +658,7 @@ static int carry_one(int live, int stage, const char *path, struct up_error *err
 	struct stat st;
 	if (sfd < 0 || fstatat(sfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
-			rc = copy_fail(rel, "live tree", err);
+			rc = copy_fail(rel, _("live tree"), err);
 		goto out; /* nothing to carry */
 	}
 	const char *dleaf;
@@ -667,7 +668,7 @@ static int carry_one(int live, int stage, const char *path, struct up_error *err
 		goto out;
 	}
 	if (remove_at(dfd, dleaf, 0) < 0)
-		rc = copy_fail(rel, "replacing the release's copy", err);
+		rc = copy_fail(rel, _("replacing the release's copy"), err);
 	if (rc == 0)
 		rc = copy_entry(sfd, dfd, leaf, rel, 0, err);
 	if (rc == 0 && fsync(dfd) < 0)
@@ -749,12 +750,12 @@ int stage_tree_size(const char *repo_dir, const char *tree_id, const struct stag
 	if (rc == 0)
 		rc = git_tree_walk(tree, GIT_TREEWALK_PRE, size_entry, &z);
 	if (rc < 0 && z.entries > lim->max_entries)
-		err_set(err, UP_ERR_MISMATCH, "the release has more than %zu entries (the limit)",
+		err_set(err, UP_ERR_MISMATCH, _("the release has more than %zu entries (the limit)"),
 			lim->max_entries);
 	else if (rc < 0) {
 		const git_error *ge = git_error_last();
 		err_set(err, UP_ERR_SOURCE, "%s: tree %s: %s", repo_dir, tree_id,
-			ge ? ge->message : "cannot be read");
+			ge ? ge->message : _("cannot be read"));
 	}
 	*bytes = z.bytes;
 	*entries = z.entries;
@@ -782,11 +783,11 @@ int stage_read_file(const char *repo_dir, const char *tree_id, const char *name,
 	if (!e) {
 		rc = 0;
 	} else if (mode != 0100644 && mode != 0100755) {
-		rc = err_set(err, UP_ERR_MISMATCH, "%s in the release is not a regular file", name);
+		rc = err_set(err, UP_ERR_MISMATCH, _("%s in the release is not a regular file"), name);
 	} else if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0) {
-		rc = err_set(err, UP_ERR_SOURCE, "%s: cannot read %s", repo_dir, name);
+		rc = err_set(err, UP_ERR_SOURCE, _("%s: cannot read %s"), repo_dir, name);
 	} else if ((size_t)git_blob_rawsize(blob) > max) {
-		rc = err_set(err, UP_ERR_MISMATCH, "%s in the release is larger than %zu bytes", name, max);
+		rc = err_set(err, UP_ERR_MISMATCH, _("%s in the release is larger than %zu bytes"), name, max);
 	} else {
 		*len = (size_t)git_blob_rawsize(blob);
 		*data = xstrndup(git_blob_rawcontent(blob), *len);

@@ -363,7 +363,7 @@ static void store_checkpoint(struct store *s)
 int store_write_begin(struct store *s, struct up_error *err)
 {
 	if (s->in_write)
-		return err_set(err, UP_ERR_INTERNAL, "state database %s: nested write transaction",
+		return err_set(err, UP_ERR_INTERNAL, _("state database %s: nested write transaction"),
 			       s->db_path);
 	if (store_lock(s, s->lock_timeout_ms, err) < 0)
 		return -1;
@@ -380,7 +380,7 @@ int store_write_begin(struct store *s, struct up_error *err)
 int store_write_commit(struct store *s, struct up_error *err)
 {
 	if (!s->in_write)
-		return err_set(err, UP_ERR_INTERNAL, "state database %s: commit without begin",
+		return err_set(err, UP_ERR_INTERNAL, _("state database %s: commit without begin"),
 			       s->db_path);
 	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -524,7 +524,7 @@ static int store_migrate_step(struct store *s, long long to, struct up_error *er
 		free(sql);
 	}
 	if (rc != SQLITE_OK) {
-		char *what = xasprintf("migrating the schema to version %lld", to);
+		char *what = xasprintf(_("migrating the schema to version %lld"), to);
 		store_fail(s, err, rc, what);
 		free(what);
 		goto fail;
@@ -545,7 +545,7 @@ static int store_check_version(struct store *s, long long *version, struct up_er
 				 "upgrade upkeep"),
 			       s->db_path, *version, STORE_SCHEMA_VERSION);
 	if (*version < 0)
-		return store_fail_corrupt(s, err, "negative schema version");
+		return store_fail_corrupt(s, err, _("negative schema version"));
 	return 0;
 }
 
@@ -578,7 +578,7 @@ int store_open(const char *state_dir, long long lock_timeout_ms, struct store **
 {
 	*out = NULL;
 	if (!state_dir || !*state_dir)
-		return err_set(err, UP_ERR_USAGE, "no state directory given");
+		return err_set(err, UP_ERR_USAGE, _("no state directory given"));
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->lock_fd = -1;
 	s->dir = xstrdup(state_dir);
@@ -678,7 +678,7 @@ int store_target_get(struct store *s, const char *name, struct target_state *out
 		out->last_outcome = store_col_text(st, 8);
 		out->last_outcome_at = sqlite3_column_int64(st, 9);
 	} else if (rc != SQLITE_DONE) {
-		store_fail(s, err, rc, "reading target state");
+		store_fail(s, err, rc, _("reading target state"));
 		store_target_state_free(out);
 	}
 	sqlite3_finalize(st);
@@ -753,7 +753,7 @@ int store_releases_record(struct store *s, const char *target, const struct rele
 {
 	for (size_t i = 0; i < n; i++)
 		if (!rel[i].tag || !rel[i].object)
-			return err_set(err, UP_ERR_USAGE, "release %zu of %s has no tag or object", i,
+			return err_set(err, UP_ERR_USAGE, _("release %zu of %s has no tag or object"), i,
 				       target);
 	if (store_write_begin(s, err) < 0)
 		return -1;

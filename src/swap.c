@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "stage.h"
 #include "util.h"
 
@@ -39,7 +40,7 @@ static int must_be_dir(const char *path, struct up_error *err)
 	if (lstat(path, &st) < 0)
 		return err_set(err, UP_ERR_IO, "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return err_set(err, UP_ERR_IO, "%s: not a directory (refusing to swap it)", path);
+		return err_set(err, UP_ERR_IO, _("%s: not a directory (refusing to swap it)"), path);
 	return 0;
 }
 
@@ -51,14 +52,14 @@ int swap_exchange_dirs(const char *live, const char *staging, struct up_error *e
 		int e = errno;
 		if (e == EXDEV)
 			return err_set(err, UP_ERR_IO,
-				       "cannot swap %s and %s: they are on different file systems", live,
+				       _("cannot swap %s and %s: they are on different file systems"), live,
 				       staging);
 		if (e == EINVAL || e == ENOSYS)
 			return err_set(err, UP_ERR_IO,
-				       "cannot swap %s and %s atomically: the file system does not support "
-				       "renameat2(RENAME_EXCHANGE) (use layout: releases)",
+				       _("cannot swap %s and %s atomically: the file system does not support "
+				       "renameat2(RENAME_EXCHANGE) (use layout: releases)"),
 				       live, staging);
-		return err_set(err, UP_ERR_IO, "swapping %s and %s: %s", live, staging, strerror(e));
+		return err_set(err, UP_ERR_IO, _("swapping %s and %s: %s"), live, staging, strerror(e));
 	}
 	return fsync_parent(live, err);
 }
@@ -69,10 +70,10 @@ int swap_exchange_paths(const char *live, const char *staging, struct up_error *
 		int e = errno;
 		if (e == EINVAL || e == ENOSYS)
 			return err_set(err, UP_ERR_IO,
-				       "cannot swap %s and %s atomically: the file system does not support "
-				       "renameat2(RENAME_EXCHANGE)",
+				       _("cannot swap %s and %s atomically: the file system does not support "
+				       "renameat2(RENAME_EXCHANGE)"),
 				       live, staging);
-		return err_set(err, UP_ERR_IO, "swapping %s and %s: %s", live, staging, strerror(e));
+		return err_set(err, UP_ERR_IO, _("swapping %s and %s: %s"), live, staging, strerror(e));
 	}
 	return fsync_parent(live, err);
 }
@@ -89,9 +90,9 @@ int swap_place_path(const char *staging, const char *live, struct up_error *err)
 	if (renameat2(AT_FDCWD, staging, AT_FDCWD, live, RENAME_NOREPLACE) < 0) {
 		int e = errno;
 		if (e == EEXIST)
-			return err_set(err, UP_ERR_IO, "%s appeared during the install; not replacing it",
+			return err_set(err, UP_ERR_IO, _("%s appeared during the install; not replacing it"),
 				       live);
-		return err_set(err, UP_ERR_IO, "renaming %s to %s: %s", staging, live, strerror(e));
+		return err_set(err, UP_ERR_IO, _("renaming %s to %s: %s"), staging, live, strerror(e));
 	}
 	return fsync_parent(live, err);
 }
@@ -104,13 +105,13 @@ int swap_link_switch(const char *link, const char *target, struct up_error *err)
 	int rc = 0;
 	struct stat st;
 	if (lstat(link, &st) == 0 && !S_ISLNK(st.st_mode))
-		rc = err_set(err, UP_ERR_IO, "%s: not a symbolic link (layout: releases)", link);
+		rc = err_set(err, UP_ERR_IO, _("%s: not a symbolic link (layout: releases)"), link);
 	else if (unlink(tmp) < 0 && errno != ENOENT)
 		rc = err_set(err, UP_ERR_IO, "%s: %s", tmp, strerror(errno));
 	else if (symlink(target, tmp) < 0)
 		rc = err_set(err, UP_ERR_IO, "%s: symlink: %s", tmp, strerror(errno));
 	else if (rename(tmp, link) < 0) {
-		rc = err_set(err, UP_ERR_IO, "renaming %s to %s: %s", tmp, link, strerror(errno));
+		rc = err_set(err, UP_ERR_IO, _("renaming %s to %s: %s"), tmp, link, strerror(errno));
 		unlink(tmp);
 	}
 	free(tmp);
@@ -127,14 +128,14 @@ int swap_link_read(const char *link, char **target, struct up_error *err)
 		return err_set(err, UP_ERR_IO, "%s: %s", link, strerror(errno));
 	}
 	if (!S_ISLNK(st.st_mode))
-		return err_set(err, UP_ERR_IO, "%s: not a symbolic link (layout: releases)", link);
+		return err_set(err, UP_ERR_IO, _("%s: not a symbolic link (layout: releases)"), link);
 	size_t cap = (size_t)st.st_size + 1;
 	char *buf = xmalloc(cap);
 	ssize_t k = readlink(link, buf, cap);
 	if (k < 0 || (size_t)k >= cap) {
 		free(buf);
 		return err_set(err, UP_ERR_IO, "%s: readlink: %s", link,
-			       k < 0 ? strerror(errno) : "changed while reading");
+			       k < 0 ? strerror(errno) : _("changed while reading"));
 	}
 	buf[k] = '\0';
 	*target = buf;

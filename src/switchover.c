@@ -14,6 +14,7 @@
 #include "escape.h"
 #include "health.h"
 #include "hooks.h"
+#include "i18n.h"
 #include "intent.h"
 #include "lockfile.h"
 #include "log.h"
@@ -340,9 +341,9 @@ static void broken_advice(struct switchover *sw, const char *why)
 	free(sw->r->advice);
 	const char *old = sw->from ? sw->from : "nothing";
 	sw->r->advice = xasprintf(
-		"%s. Both trees are kept: %s holds %s (%s) and %s holds %s. "
+		_("%s. Both trees are kept: %s holds %s (%s) and %s holds %s. "
 		"Check the application by hand, fix it, and run the hooks or switch the trees "
-		"yourself; `upkeep --batch snapshots %s` lists the %s snapshot.",
+		"yourself; `upkeep --batch snapshots %s` lists the %s snapshot."),
 		why, sw->live, sw->swapped ? "the NEW release" : "the OLD release",
 		sw->swapped ? sw->to : old, sw->staging, sw->swapped ? old : sw->to, sw->t->name,
 		sw->snapshot_reason ? sw->snapshot_reason : "pre-update");
@@ -401,7 +402,7 @@ static void rollback(struct switchover *sw, const char *failed)
 		if (swap_back(sw) < 0) {
 			ok = false;
 			switchover_journal(sw, "error", "rollback: swapping back failed: %s", sw->err.msg);
-			broken_advice(sw, "Swapping back to the old release failed");
+			broken_advice(sw, _("Swapping back to the old release failed"));
 		} else {
 			switchover_journal(sw, "info", "rollback: %s is the old release again", sw->live);
 			step_point(sw, "rollback", "swapped-back");
@@ -414,25 +415,25 @@ static void rollback(struct switchover *sw, const char *failed)
 	}
 	if (ok && run_hook(sw, sw->post_hook, post, true) < 0) {
 		ok = false;
-		broken_advice(sw, "The post_install hook failed for the old release");
+		broken_advice(sw, _("The post_install hook failed for the old release"));
 	}
 	if (ok && sw->live_existed && do_health(sw, true) < 0) {
 		ok = false;
-		broken_advice(sw, "The old release is unhealthy too");
+		broken_advice(sw, _("The old release is unhealthy too"));
 	}
 	if (ok && !sw->swapped && staging_is_spare(sw))
-		switchover_remove_quietly(sw, sw->staging, "removing the new tree");
+		switchover_remove_quietly(sw, sw->staging, _("removing the new tree"));
 	step_point(sw, "rollback", "end");
 	r->outcome = ok ? INSTALL_ROLLED_BACK : INSTALL_BROKEN;
 	free(r->evidence);
 	r->evidence = evidence;
 	if (ok)
-		err_set(&sw->err, UP_ERR_MISMATCH, "%s: %s failed at %s (%s); rolled back to %s",
+		err_set(&sw->err, UP_ERR_MISMATCH, _("%s: %s failed at %s (%s); rolled back to %s"),
 			sw->t->name, sw->action, failed, cause,
-			sw->from ? sw->from : "nothing installed");
+			sw->from ? sw->from : _("nothing installed"));
 	else
 		err_set(&sw->err, UP_ERR_MISMATCH,
-			"%s: %s failed at %s (%s) AND THE ROLLBACK FAILED: %s", sw->t->name,
+			_("%s: %s failed at %s (%s) AND THE ROLLBACK FAILED: %s"), sw->t->name,
 			sw->action, failed, cause, r->advice);
 	struct up_error e = UP_ERROR_INIT;
 	if (id)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "util.h"
 
 static bool is_digit(char c)
@@ -42,21 +43,21 @@ int version_parser_init(struct version_parser *p, enum version_scheme scheme,
 	case SCHEME_REGEX:
 		break;
 	default:
-		return err_set(err, UP_ERR_USAGE, "unknown version scheme %d", (int)scheme);
+		return err_set(err, UP_ERR_USAGE, _("unknown version scheme %d"), (int)scheme);
 	}
 	if (!regex || !*regex)
-		return err_set(err, UP_ERR_CONFIG, "the regex scheme needs a regex");
+		return err_set(err, UP_ERR_CONFIG, _("the regex scheme needs a regex"));
 	int rc = regcomp(&p->regex, regex, REG_EXTENDED);
 	if (rc != 0) {
 		char msg[256];
 		regerror(rc, &p->regex, msg, sizeof(msg));
-		return err_set(err, UP_ERR_CONFIG, "regex \"%s\" is invalid: %s", regex, msg);
+		return err_set(err, UP_ERR_CONFIG, _("regex \"%s\" is invalid: %s"), regex, msg);
 	}
 	if (p->regex.re_nsub == 0) {
 		regfree(&p->regex);
 		return err_set(err, UP_ERR_CONFIG,
-			       "regex \"%s\" has no capture group (expected one "
-			       "parenthesised group per version number)", regex);
+			       _("regex \"%s\" has no capture group (expected one "
+			       "parenthesised group per version number)"), regex);
 	}
 	p->has_regex = true;
 	p->n_groups = p->regex.re_nsub;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "escape.h"
+#include "i18n.h"
 #include "store.h"
 #include "upkeep.h"
 
@@ -225,9 +226,9 @@ static void report_task(struct worker *w, struct store *s, struct job *job, stru
 		r->target = xstrdup(task->t->name);
 		r->checked_at = util_now();
 		r->error = task->cancel && job->cancel
-			? xasprintf("check cancelled")
-			: xasprintf("%s: no answer within the time limit (limits.timeout %lld s, "
-				    "limits.fetch_time %lld s)", task->t->source.git,
+			? xasprintf(_("check cancelled"))
+			: xasprintf(_("%s: no answer within the time limit (limits.timeout %lld s, "
+				    "limits.fetch_time %lld s)"), task->t->source.git,
 				    task->t->limits.timeout_ms / 1000, task->t->limits.fetch_ms / 1000);
 	}
 	struct up_error err = UP_ERROR_INIT;
@@ -544,7 +545,7 @@ int worker_start(const struct config *cfg, struct worker **out, struct up_error 
 	if (start_detached(worker_main, w, &w->thread) != 0) {
 		close(w->efd);
 		free(w);
-		return err_set(err, UP_ERR_INTERNAL, "cannot start the worker thread");
+		return err_set(err, UP_ERR_INTERNAL, _("cannot start the worker thread"));
 	}
 	*out = w;
 	return 0;
@@ -621,7 +622,7 @@ int64_t worker_submit_check_flags(struct worker *w, const char *const *targets, 
 	for (size_t i = 0; i < n; i++) {
 		if (!config_find_target(w->cfg, targets[i])) {
 			char *name = escape_text(targets[i], (size_t)-1, 64, 0);
-			err_set(err, UP_ERR_NOT_FOUND, "no target named \"%s\" in %s", name, w->cfg->file);
+			err_set(err, UP_ERR_NOT_FOUND, _("no target named \"%s\" in %s"), name, w->cfg->file);
 			free(name);
 			job_free(job);
 			return -1;
