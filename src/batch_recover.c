@@ -88,7 +88,8 @@ int batch_cmd_recover(const struct config *cfg, int argc, char **argv,
 		puts(json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN));
 		json_object_put(s);
 	} else if (!o->quiet && r.n == 0) {
-		printf(_("nothing to recover (%zu job%s running)\n"), r.alive, r.alive == 1 ? "" : "s");
+		printf(ngettext("nothing to recover (%zu job running)\n",
+				"nothing to recover (%zu jobs running)\n", r.alive), r.alive);
 	}
 	fflush(stdout);
 	int code = recover_exit_code(&r);

@@ -98,7 +98,7 @@ int switchover_intent_begin(struct switchover *sw, const char *to_tag, const cha
 		.phase = INTENT_PREPARED,
 	};
 	if (intent_begin(sw->s, &in, &sw->err) < 0)
-		return err_prefix(&sw->err, "recording the job's intent");
+		return err_prefix(&sw->err, _("recording the job's intent"));
 	sw->intent = true;
 	switchover_journal(sw, "info", "intent: %s %s, staging %s, from %s to %s",
 			   intent_mode_name(in.mode), sw->live, sw->staging,
@@ -142,7 +142,7 @@ static int write_phase(struct switchover *sw, int phase)
 	} else {
 		rc = intent_set_phase(sw->s, sw->job, (enum intent_phase)phase, &sw->err);
 	}
-	return rc < 0 ? err_prefix(&sw->err, "recording the job's intent") : 0;
+	return rc < 0 ? err_prefix(&sw->err, _("recording the job's intent")) : 0;
 }
 
 static void step_point(const struct switchover *sw, const char *when, const char *name)

@@ -437,7 +437,7 @@ static void run_task(struct worker *w, struct store *s, struct job *job)
 {
 	struct job_ctx c = { .w = w, .s = s, .job = job, .task_record = job->task.record };
 	struct up_error err = UP_ERROR_INIT;
-	int rc = job->cancel ? err_set(&err, UP_ERR_CANCELLED, "cancelled before it started")
+	int rc = job->cancel ? err_set(&err, UP_ERR_CANCELLED, _("cancelled before it started"))
 			     : job->task.run(&c, job->task.arg, &err);
 	if (rc < 0 && err.status == UP_OK)
 		err.status = UP_ERR_INTERNAL;

@@ -124,7 +124,8 @@ static void draw_summary(const struct ui *ui, const size_t *rows, size_t n, int 
 	}
 	struct strbuf sb = STRBUF_INIT;
 	/* L10N: History's summary: jobs listed, share that succeeded, rollbacks. */
-	strbuf_addf(&sb, _("%zu jobs, %zu%% ok, %zu rolled back"), n,
+	strbuf_addf(&sb, ngettext("%zu job, %zu%% ok, %zu rolled back",
+				  "%zu jobs, %zu%% ok, %zu rolled back", n), n,
 		    finished ? ok * 100 / finished : 0, rolled);
 	if (installs)
 		strbuf_addf(&sb, _(", installs take %llds on average"), install_s / (long long)installs);
