@@ -650,7 +650,7 @@ int archive_backup(struct archive_index *idx, const struct backup_opts *o,
 		const char *slash = strrchr(o->extra_dir, '/');
 		b.extra_name = slash ? slash + 1 : o->extra_dir;
 		if (!slash || !archive_name_ok(b.extra_name, strlen(b.extra_name)))
-			return err_set(err, UP_ERR_USAGE, "%s: not an absolute directory path", o->extra_dir);
+			return err_set(err, UP_ERR_USAGE, _("%s: not an absolute directory path"), o->extra_dir);
 	}
 	if (archive_index_lock_archive(idx, err) < 0)
 		return -1;

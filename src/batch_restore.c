@@ -100,8 +100,9 @@ static void print_result_text(const char *target, int64_t snap, size_t n_paths,
 	if (r->outcome == INSTALL_DONE && !o->quiet) {
 		printf(_("%lld added, %lld removed, %lld changed\n"), c->added, c->removed, c->changed);
 		if (n_paths)
-			printf(_("%s: %zu path%s restored from snapshot %lld, job %lld\n"), target, n_paths,
-			       n_paths == 1 ? "" : "s", (long long)snap, (long long)r->job);
+			printf(ngettext("%s: %zu path restored from snapshot %lld, job %lld\n",
+					"%s: %zu paths restored from snapshot %lld, job %lld\n", n_paths),
+			       target, n_paths, (long long)snap, (long long)r->job);
 		else
 			printf(_("%s: snapshot %lld restored (version %s, was %s), job %lld\n"), target,
 			       (long long)snap, r->to ? r->to : _("unknown"),

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "util.h"
 
 static long long timeout_of(const struct target_cfg *t, const struct data_cfg *d)
@@ -33,7 +34,7 @@ static int dump_one(const struct target_cfg *t, const struct data_cfg *d, struct
 	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	int rc = 0;
 	if (fd < 0) {
-		rc = err_set(err, UP_ERR_IO, "data %s: cannot create %s: %s", d->name, file,
+		rc = err_set(err, UP_ERR_IO, _("data %s: cannot create %s: %s"), d->name, file,
 			     strerror(errno));
 		free(file);
 		return rc;

@@ -123,8 +123,8 @@ static int do_snapshot(struct switchover *sw, void *ctx)
 	if (!j->t->backup.before_install) {
 		if (j->plan.irreversible && sw->live_existed)
 			return err_set(&sw->err, UP_ERR_MISMATCH,
-				       "%s declares an irreversible migration: it is installed only after a "
-				       "pre-update snapshot has verified, and backup.before_install is false",
+				       _("%s declares an irreversible migration: it is installed only after a "
+				       "pre-update snapshot has verified, and backup.before_install is false"),
 				       j->plan.version);
 		journal(sw, "warning", "snapshot: skipped (backup.before_install is false)");
 		return 0;

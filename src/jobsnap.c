@@ -15,6 +15,7 @@
 #include "archive_snap.h"
 #include "archive_verify.h"
 #include "datadump.h"
+#include "i18n.h"
 #include "stage.h"
 #include "upkeep.h"
 
@@ -69,13 +70,16 @@ static int verify_snapshot(struct switchover *sw, struct archive_index *idx, int
 	struct verify_opts vo = { .snapshot = id, .read_data = true };
 	struct verify_result vr;
 	if (archive_verify(idx, &vo, &vr, &sw->err) < 0)
-		return err_prefix(&sw->err, "verifying snapshot %lld", (long long)id);
+		return err_prefix(&sw->err, _("verifying snapshot %lld"), (long long)id);
 	int rc = 0;
 	if (vr.n_problems)
 		rc = err_set(&sw->err, UP_ERR_MISMATCH,
-			     "snapshot %lld did not verify (%zu problem%s, first: %s%s%s); the release "
-			     "declares an irreversible migration, so it is not installed",
-			     (long long)id, vr.n_problems, vr.n_problems == 1 ? "" : "s",
+			     ngettext("snapshot %lld did not verify (%zu problem, first: %s%s%s); the "
+				      "release declares an irreversible migration, so it is not installed",
+				      "snapshot %lld did not verify (%zu problems, first: %s%s%s); the "
+				      "release declares an irreversible migration, so it is not installed",
+				      vr.n_problems),
+			     (long long)id, vr.n_problems,
 			     vr.problems[0].path ? vr.problems[0].path : "",
 			     vr.problems[0].path ? ": " : "", vr.problems[0].what);
 	else
@@ -104,7 +108,7 @@ int jobsnap_take(struct switchover *sw, struct jobsnap *js, const char *state_di
 		switchover_journal(sw, "info", "snapshot: %lld (%lld files, %lld bytes)",
 				   (long long)br.id, br.files, br.bytes);
 	} else {
-		err_prefix(&sw->err, "%s snapshot", js->reason);
+		err_prefix(&sw->err, _("%s snapshot"), js->reason);
 	}
 	for (size_t i = 0; rc == 0 && i < br.warnings.n; i++)
 		switchover_journal(sw, "warning", "snapshot: %s", br.warnings.items[i]);

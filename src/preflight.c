@@ -146,7 +146,7 @@ int preflight_need_space(const char *name, const char *dir, long long need, cons
 		return -1;
 	if (avail < need)
 		return err_set(err, UP_ERR_IO,
-			       "%s: not enough free space in %s for %s: %lld bytes needed, %lld available",
+			       _("%s: not enough free space in %s for %s: %lld bytes needed, %lld available"),
 			       name, dir, what, need, avail);
 	return 0;
 }
@@ -164,9 +164,9 @@ static int check_space(const struct target_cfg *t, const struct release_plan *p,
 		    a.st_dev == b.st_dev;
 	int rc = preflight_need_space(t->name, parent,
 				      need + (same ? p->snapshot_bytes : 0),
-				      same ? "staging and the snapshot" : "staging", err);
+				      same ? _("staging and the snapshot") : _("staging"), err);
 	if (rc == 0 && !same && p->archive_dir && p->snapshot_bytes)
-		rc = preflight_need_space(t->name, p->archive_dir, p->snapshot_bytes, "the snapshot", err);
+		rc = preflight_need_space(t->name, p->archive_dir, p->snapshot_bytes, _("the snapshot"), err);
 	free(parent);
 	return rc;
 }
@@ -323,7 +323,7 @@ static int req_key(const struct yamltree_node *k, const struct yamltree_node *v,
 			return -1;
 		if (!confvalue_parse_bool(v->text, &req->irreversible))
 			return err_set(err, UP_ERR_MISMATCH,
-				       "line %d: irreversible_migration is not true or false", v->line);
+				       _("line %d: irreversible_migration is not true or false"), v->line);
 		return 0;
 	}
 	char *safe = escape_text(k->text, (size_t)-1, 40, 0);

@@ -16,6 +16,7 @@
 #include "archive_verify.h"
 #include "crashpoint.h"
 #include "datadump.h"
+#include "i18n.h"
 #include "jobsnap.h"
 #include "lockfile.h"
 #include "preflight.h"
@@ -56,13 +57,13 @@ static int check_snapshot(struct job *j)
 	if (archive_snapshot_get(j->idx, j->rq->snapshot, &j->snap, &sw->err) < 0) {
 		if (sw->err.status == UP_ERR_NOT_FOUND)
 			err_set(&sw->err, UP_ERR_NOT_FOUND,
-				"snapshot %lld does not exist (`upkeep --batch snapshots %s` lists the "
-				"target's snapshots)", (long long)j->rq->snapshot, j->t->name);
+				_("snapshot %lld does not exist (`upkeep --batch snapshots %s` lists the "
+				"target's snapshots)"), (long long)j->rq->snapshot, j->t->name);
 		return -1;
 	}
 	if (strcmp(j->snap.target, j->t->name) != 0)
 		return err_set(&sw->err, UP_ERR_NOT_FOUND,
-			       "snapshot %lld belongs to target %s, not %s; nothing was changed",
+			       _("snapshot %lld belongs to target %s, not %s; nothing was changed"),
 			       (long long)j->rq->snapshot, j->snap.target, j->t->name);
 	return 0;
 }
@@ -83,9 +84,9 @@ static int check_space(struct job *j, long long stage_bytes)
 	bool same = stat(archive, &a) == 0 && stat(parent, &b) == 0 && a.st_dev == b.st_dev;
 	long long need = stage_bytes + stage_bytes / 100;
 	int rc = preflight_need_space(j->t->name, parent, need + (same ? snap : 0),
-				      same ? "staging and the snapshot" : "staging", &sw->err);
+				      same ? _("staging and the snapshot") : _("staging"), &sw->err);
 	if (rc == 0 && !same && snap)
-		rc = preflight_need_space(j->t->name, archive, snap, "the snapshot", &sw->err);
+		rc = preflight_need_space(j->t->name, archive, snap, _("the snapshot"), &sw->err);
 	free(archive);
 	free(parent);
 	return rc;
@@ -174,9 +175,12 @@ static int step_verify(struct switchover *sw, void *ctx)
 	int rc = 0;
 	if (vr.n_problems)
 		rc = err_set(&sw->err, UP_ERR_MISMATCH,
-			     "snapshot %lld is damaged (%zu problem%s, first: %s%s%s); nothing was "
-			     "changed (`upkeep --batch verify %s --read-data` tells more)",
-			     (long long)j->snap.id, vr.n_problems, vr.n_problems == 1 ? "" : "s",
+			     ngettext("snapshot %lld is damaged (%zu problem, first: %s%s%s); nothing was "
+				      "changed (`upkeep --batch verify %s --read-data` tells more)",
+				      "snapshot %lld is damaged (%zu problems, first: %s%s%s); nothing was "
+				      "changed (`upkeep --batch verify %s --read-data` tells more)",
+				      vr.n_problems),
+			     (long long)j->snap.id, vr.n_problems,
 			     vr.problems[0].path ? vr.problems[0].path : "",
 			     vr.problems[0].path ? ": " : "", vr.problems[0].what, j->t->name);
 	else
@@ -249,7 +253,7 @@ static int extract_dumps(struct job *j)
 	if (rc == 0)
 		j->snap_dumps = xasprintf("%s/%s", dest, DATADUMP_DIR);
 	else
-		err_prefix(&sw->err, "extracting the snapshot's data dumps");
+		err_prefix(&sw->err, _("extracting the snapshot's data dumps"));
 	free(dest);
 	return rc;
 }
@@ -272,7 +276,7 @@ static int extract(struct job *j)
 				   .paths = (const char *const *)j->paths.items, .n_paths = j->paths.n };
 	struct restore_result res;
 	if (archive_restore(j->idx, &ro, &res, &sw->err) < 0)
-		return err_prefix(&sw->err, "restoring snapshot %lld into %s", (long long)j->snap.id,
+		return err_prefix(&sw->err, _("restoring snapshot %lld into %s"), (long long)j->snap.id,
 				  sw->staging);
 	struct stat st;
 	char *dumps = xasprintf("%s/%s", sw->staging, DATADUMP_DIR);
@@ -527,7 +531,7 @@ int restore_run(const struct config *cfg, const struct target_cfg *t,
 		rc = run_restore(&j);
 	job_close(&j, rc);
 	if (rc < 0)
-		err_set(err, sw->err.status, "%s", sw->err.msg ? sw->err.msg : "restore failed");
+		err_set(err, sw->err.status, "%s", sw->err.msg ? sw->err.msg : _("restore failed"));
 	switchover_clear(sw);
 	return rc;
 }

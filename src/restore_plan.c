@@ -11,6 +11,7 @@
 #include "confvalue.h"
 #include "datadump.h"
 #include "escape.h"
+#include "i18n.h"
 
 /* a is b or lies below it. */
 static bool under(const char *a, const char *b)
@@ -33,7 +34,7 @@ int restore_plan_paths(const char *const *paths, size_t n, struct strvec *out,
 		       struct up_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *why = *paths[i] ? confvalue_preserve_problem(paths[i]) : "is empty";
+		const char *why = *paths[i] ? confvalue_preserve_problem(paths[i]) : _("is empty");
 		if (why)
 			return bad_path(paths[i], why, err);
 		char *norm = confvalue_preserve_normalize(paths[i]);
@@ -42,12 +43,12 @@ int restore_plan_paths(const char *const *paths, size_t n, struct strvec *out,
 			norm[len - 1] = '\0';
 		if (under(norm, DATADUMP_DIR)) {
 			free(norm);
-			return bad_path(paths[i], "is the data dumps' directory (restored with the "
-					"whole tree only)", err);
+			return bad_path(paths[i], _("is the data dumps' directory (restored with the "
+					"whole tree only)"), err);
 		}
 		for (size_t j = 0; j < out->n; j++)
 			if (under(norm, out->items[j]) || under(out->items[j], norm)) {
-				int rc = bad_path(paths[i], "overlaps another --path", err);
+				int rc = bad_path(paths[i], _("overlaps another --path"), err);
 				free(norm);
 				return rc;
 			}
@@ -63,7 +64,7 @@ static int tree_bytes(struct sqlite3 *db, int64_t tree, long long *bytes, int de
 	struct archive_entry *v = NULL;
 	size_t n = 0;
 	if (depth > 256)
-		return err_set(err, UP_ERR_MISMATCH, "the snapshot's tree is nested too deeply");
+		return err_set(err, UP_ERR_MISMATCH, _("the snapshot's tree is nested too deeply"));
 	if (archive_tree_load(db, tree, &v, &n, err) < 0)
 		return -1;
 	int rc = 0;
@@ -90,9 +91,9 @@ static int check_parent(const char *live, const char *path, struct up_error *err
 		if (missing || !S_ISDIR(st.st_mode)) {
 			char *safe = escape_text(dir, (size_t)-1, 200, 0);
 			rc = err_set(err, UP_ERR_USAGE,
-				     "%s in the live tree is %s; restore \"%s\" (or the whole tree) instead",
+				     _("%s in the live tree is %s; restore \"%s\" (or the whole tree) instead"),
 				     safe, missing ? "missing" :
-				     S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory", safe);
+				     S_ISLNK(st.st_mode) ? _("a symbolic link") : _("not a directory"), safe);
 			free(safe);
 		}
 		free(full);
@@ -120,7 +121,7 @@ int restore_plan_check(struct sqlite3 *db, int64_t root, int64_t snapshot, const
 		int rc = found < 0 ? -1 : 0;
 		if (found == 0) {
 			char *safe = escape_text(p, (size_t)-1, 200, 0);
-			rc = err_set(err, UP_ERR_NOT_FOUND, "path \"%s\" is not in snapshot %lld", safe,
+			rc = err_set(err, UP_ERR_NOT_FOUND, _("path \"%s\" is not in snapshot %lld"), safe,
 				     (long long)snapshot);
 			free(safe);
 		}

@@ -411,7 +411,7 @@ static void rollback(struct switchover *sw, const char *failed)
 	/* the new tree ran (or its data was replaced): the data goes back too */
 	if (ok && was_swapped && sw->data_back && sw->data_back(sw, sw->data_ctx, true) < 0) {
 		ok = false;
-		broken_advice(sw, "Restoring the data of the old release failed");
+		broken_advice(sw, _("Restoring the data of the old release failed"));
 	}
 	if (ok && run_hook(sw, sw->post_hook, post, true) < 0) {
 		ok = false;
