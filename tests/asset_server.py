@@ -10,6 +10,7 @@ line per request ("PATH range=RANGE") to LOG. Paths, NAME a file of ROOT:
   /huge/N/NAME   N bytes of zeros, no Content-Length (ends at close)
   /huge-cl/N/NAME  the same with a Content-Length
   /redir/NAME    302 to http://localhost:PORT/file/NAME (another host name)
+  /loop/NAME     302 to itself
 """
 import http.server
 import os
@@ -87,6 +88,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(data[:10])
                 self.wfile.flush()
                 time.sleep(30)
+            elif kind == "loop":
+                self.body(b"again\n", 6, 302, [("Location", self.path)])
             elif kind == "redir":
                 port = self.server.server_address[1]
                 self.body(b"moved\n", 6, 302,

@@ -163,6 +163,9 @@ target huge "url: \"$PY/huge/1024000/app-{version}.pkg\", strip_components: 1" \
 	"limits: { fetch_size: 100k }"
 target hugecl "url: \"$PY/huge-cl/1024000/app-{version}.pkg\", strip_components: 1" \
 	"limits: { fetch_size: 100k }"
+target slow "url: \"$PY/stall/app-{version}.pkg\", strip_components: 1" \
+	"limits: { timeout: 30s, fetch_time: 1s }"
+target loop "url: \"$PY/loop/app-{version}.pkg\", strip_components: 1"
 target cut "url: \"$PY/cut/app-{version}.pkg\", strip_components: 1"
 target cred "url: \"http://user:secret@127.0.0.1:${PY##*:}/redir/app-{version}.pkg\", strip_components: 1"
 target redir "url: \"$PY/redir/app-{version}.pkg\", strip_components: 1"
@@ -269,6 +272,11 @@ like "$(err_of stall)" "$(re_quote "$PY/stall/app-1.0.0.pkg"): download stopped 
 	"stall: the message names the URL and the stall"
 ok "stall: no target created" test ! -e "$A/stall"
 
+install slow 1.0.0
+rc_is 1 "a download past limits.fetch_time: exit 1"
+like "$(err_of slow)" "download stopped after 10 of the bytes: Operation timed out after [0-9]+ milliseconds" \
+	"overall deadline: the message says it timed out"
+
 install huge 1.0.0
 rc_is 1 "a body ten times the size limit (no length declared): exit 1"
 like "$(err_of huge)" "refused: the body is larger than the size limit of 102400 bytes \\(limits\\.fetch_size\\); stopped with [0-9]+ bytes in the file" \
@@ -299,6 +307,9 @@ rc_is 1 "a redirect to another host from a URL with credentials: exit 1"
 like "$(err_of cred)" "redirect to http://localhost:[0-9]+/file/app-1\\.0\\.0\\.pkg refused: the URL carries credentials" \
 	"credentials: the redirect is refused"
 unlike "$(err_of cred)" "secret" "credentials: the password is not shown"
+install loop 1.0.0
+rc_is 1 "a redirect loop: exit 1"
+like "$(err_of loop)" "$(re_quote "$PY/loop/app-1.0.0.pkg"): more than 5 redirects" "redirect loop: stopped after 5"
 install redir 1.0.0
 rc_is 0 "a redirect to another host without credentials: followed"
 like "$(cat "$T/py.log")" '^/file/app-1\.0\.0\.pkg range=-$' "redirect: the new location was fetched"
