@@ -121,6 +121,10 @@ see '│  1-4 +Bereich 1 Updates, 2 Fortschritt, 3 Sicherungen, 4 Verlauf +│' 
 see 'j/k blättert, Esc schließt' "console: the help's frame hint in German"
 keys Escape
 gone '─ Tasten ─' "console: Esc closes the help"
+keys 3
+see '^  Nr\. +Datum +Version +Grund +Dateien +Größe' "console: the Backups columns in German"
+see '^ b sichern Enter Dateien v prüfen p anheften d vergessen r wiederherstellen' \
+	"console: the Backups hints in German, none cut at 80 columns"
 keys 4
 see '^  Job +Art +Ziel +Ergebnis +Begonnen +Dauer +Fehler' "console: the History columns in German"
 keys 2
