@@ -25,7 +25,7 @@ W=$T/deb/upkeep-0.1.0
 mkdir -p "$W"
 (cd "$src" && git -c safe.directory="$src" ls-files -z -c -o --exclude-standard | xargs -0 cp -P --parents -t "$W") ||
 	bail "copying the source tree"
-rm -rf "$W/build" "$W"/build-*
+# (build directories are ignored by .gitignore, so not copied)
 ok "the copy has the debian directory" test -x "$W/debian/rules"
 
 cd "$W" || bail "cd $W"
