@@ -151,7 +151,8 @@ static void collect_results(struct worker *w, const struct config *cfg,
 						break;
 					}
 			} else if (ev.type == EV_JOB_PROGRESS && progress) {
-				fprintf(stderr, "\rchecking: %lld/%lld", ev.done, ev.total);
+				fputs("\r", stderr);
+				fprintf(stderr, _("checking: %lld/%lld"), ev.done, ev.total);
 			} else if (ev.type == EV_JOB_LOG && ev.text) {
 				log_job(*job, LOG_LVL_ERROR, "check: %s", ev.text);
 				if (ev.status != UP_ERR_SOURCE && !o->verbose)

@@ -127,14 +127,14 @@ void batch_notify_install(const struct target_cfg *t, const struct install_resul
 		break;
 	case INSTALL_ROLLED_BACK:
 		send_notice(t, NOTIFY_ROLLBACK, r->job, r->from, r->to, r->evidence ? r->evidence : err->msg,
-			    _("%s: installing %s failed at %s and was rolled back to %s"), t->name, r->to,
+			    "%s: installing %s failed at %s and was rolled back to %s", t->name, r->to,
 			    r->failed_step ? r->failed_step : "?", r->from ? r->from : "nothing");
 		break;
 	case INSTALL_BROKEN:
 	case INSTALL_FAILED:
 		send_notice(t, NOTIFY_FAILURE, r->job, r->from, r->to,
 			    r->outcome == INSTALL_BROKEN ? r->advice : r->evidence,
-			    _("%s: installing %s failed%s: %s"), t->name, r->to ? r->to : _("a release"),
+			    "%s: installing %s failed%s: %s", t->name, r->to ? r->to : "a release",
 			    r->outcome == INSTALL_BROKEN ? " AND NEEDS ATTENTION" : "",
 			    err->msg ? err->msg : "?");
 		break;
@@ -199,7 +199,7 @@ static void step_backup(struct run *run, struct trun *tr)
 		tr->backup_error = safe_text(err.msg);
 		log_job(tr->backup_job, LOG_LVL_ERROR, "%s: backup failed: %s", t->name, tr->backup_error);
 		send_notice(t, NOTIFY_BACKUP_FAILURE, tr->backup_job, NULL, NULL, err.msg,
-			    _("%s: scheduled backup failed"), t->name);
+			    "%s: scheduled backup failed", t->name);
 	}
 	if (tr->backup_job)
 		store_job_set_state(run->s, tr->backup_job, rc == 0 ? JOB_OK : JOB_FAILED,
@@ -260,7 +260,7 @@ static void step_security(struct run *run, struct trun *tr)
 		: NULL;
 	struct notice n = { .event = NOTIFY_SECURITY, .target = tr->t->name, .job = run->job,
 			    .from = c->installed, .to = rel->version.text, .details = notes };
-	char *summary = xasprintf(_("%s: security release %s is available (installed: %s)"),
+	char *summary = xasprintf("%s: security release %s is available (installed: %s)",
 				  tr->t->name, rel->version.text, c->installed ? c->installed : "unknown");
 	n.summary = summary;
 	int failed = 0;
@@ -332,13 +332,13 @@ static void notify_drill(const struct target_cfg *t, const struct drill_result *
 	if (!d->ok)
 		send_notice(t, NOTIFY_DRILL_FAILURE, d->job, NULL, d->version,
 			    d->evidence ? d->evidence : err->msg,
-			    _("%s: restore drill of snapshot %lld failed at %s: %s"), t->name,
+			    "%s: restore drill of snapshot %lld failed at %s: %s", t->name,
 			    (long long)d->snapshot, d->failed_step ? d->failed_step : "start",
 			    err->msg ? err->msg : "?");
 	else if (d->slower)
 		send_notice(t, NOTIFY_DRILL_FAILURE, d->job, NULL, d->version, NULL,
-			    _("%s: restore drill of snapshot %lld took %lld ms, more than 1.5 times the "
-			    "previous drill's %lld ms"), t->name, (long long)d->snapshot, d->restore_ms,
+			    "%s: restore drill of snapshot %lld took %lld ms, more than 1.5 times the "
+			    "previous drill's %lld ms", t->name, (long long)d->snapshot, d->restore_ms,
 			    d->previous_ms);
 }
 
@@ -372,7 +372,7 @@ static void run_target(struct run *run, struct trun *tr)
 		const char *why = tr->check ? tr->check->error : "not checked";
 		log_job(run->job, LOG_LVL_ERROR, "%s: check failed: %s", t->name, why);
 		if (!run->o->dry_run)
-			send_notice(t, NOTIFY_FAILURE, run->job, NULL, NULL, why, _("%s: check failed"),
+			send_notice(t, NOTIFY_FAILURE, run->job, NULL, NULL, why, "%s: check failed",
 				    t->name);
 	}
 	step_backup(run, tr);
