@@ -164,6 +164,7 @@ static int check_space(const struct target_cfg *t, const struct release_plan *p,
 		    a.st_dev == b.st_dev;
 	int rc = preflight_need_space(t->name, parent,
 				      need + (same ? p->snapshot_bytes : 0),
+				/* L10N: what needs the space, after "not enough free space in DIR for ..." */
 				      same ? _("staging and the snapshot") : _("staging"), err);
 	if (rc == 0 && !same && p->archive_dir && p->snapshot_bytes)
 		rc = preflight_need_space(t->name, p->archive_dir, p->snapshot_bytes, _("the snapshot"), err);
@@ -289,6 +290,7 @@ static int req_commands(const struct yamltree_node *n, struct up_error *err)
 		return err_set(err, UP_ERR_MISMATCH, _("line %d: commands must be a list"), n->line);
 	for (size_t i = 0; i < n->n; i++) {
 		const struct yamltree_node *c = n->items[i];
+		/* L10N: the subject of "%s must be a string" in a release's .upkeep.yaml */
 		if (need_scalar(c, _("each command"), err) < 0)
 			return -1;
 		if (strchr(c->text, ' ') || hooks_find_executable(c->text, NULL, err) < 0) {

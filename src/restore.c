@@ -84,6 +84,7 @@ static int check_space(struct job *j, long long stage_bytes)
 	bool same = stat(archive, &a) == 0 && stat(parent, &b) == 0 && a.st_dev == b.st_dev;
 	long long need = stage_bytes + stage_bytes / 100;
 	int rc = preflight_need_space(j->t->name, parent, need + (same ? snap : 0),
+				/* L10N: what needs the space, after "not enough free space in DIR for ..." */
 				      same ? _("staging and the snapshot") : _("staging"), &sw->err);
 	if (rc == 0 && !same && snap)
 		rc = preflight_need_space(j->t->name, archive, snap, _("the snapshot"), &sw->err);

@@ -34,6 +34,7 @@ int restore_plan_paths(const char *const *paths, size_t n, struct strvec *out,
 		       struct up_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
+		/* L10N: a problem with a --path value, after the quoted path */
 		const char *why = *paths[i] ? confvalue_preserve_problem(paths[i]) : _("is empty");
 		if (why)
 			return bad_path(paths[i], why, err);
@@ -93,6 +94,7 @@ static int check_parent(const char *live, const char *path, struct up_error *err
 			rc = err_set(err, UP_ERR_USAGE,
 				     _("%s in the live tree is %s; restore \"%s\" (or the whole tree) instead"),
 				     safe, missing ? "missing" :
+				/* L10N: what the live path is instead: "PATH in the live tree is a symbolic link" */
 				     S_ISLNK(st.st_mode) ? _("a symbolic link") : _("not a directory"), safe);
 			free(safe);
 		}
