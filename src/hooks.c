@@ -141,7 +141,7 @@ static int collect(pid_t pid, int fd, long long deadline, struct strbuf *out, in
 			else if (k == 0 || errno != EINTR)
 				eof = true;
 		} else if (eof) {
-			usleep(20000);
+			usleep(1000); /* the output is closed: the exit is near (and inside downtime) */
 		}
 		if (!exited && waitpid(pid, status, WNOHANG) == pid)
 			exited = true;

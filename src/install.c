@@ -402,6 +402,7 @@ int install_run(const struct config *cfg, const struct target_cfg *t, const char
 	} else if (rc == 0) {
 		rc = run_switch(&j);
 	}
+	switchover_journal_timing(sw);
 	job_close(&j, rc);
 	if (rc < 0) {
 		err_set(err, sw->err.status, "%s", sw->err.msg ? sw->err.msg : _("install failed"));

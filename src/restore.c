@@ -530,6 +530,7 @@ int restore_run(const struct config *cfg, const struct target_cfg *t,
 		rc = switchover_step(sw, "preflight", step_preflight, NULL);
 	if (rc == 0)
 		rc = run_restore(&j);
+	switchover_journal_timing(sw);
 	job_close(&j, rc);
 	if (rc < 0)
 		err_set(err, sw->err.status, "%s", sw->err.msg ? sw->err.msg : _("restore failed"));

@@ -164,9 +164,7 @@ static int finish_fd(struct writer *w, int fd, mode_t mode, const char *rel, con
 		return io_fail(w, rel, name, "chmod");
 	if (w->chown && fchown(fd, w->uid, w->gid) < 0)
 		return io_fail(w, rel, name, "chown");
-	if (fsync(fd) < 0)
-		return io_fail(w, rel, name, "fsync");
-	return 0;
+	return 0; /* made durable all at once: syncfs() at the end */
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -373,6 +371,11 @@ int stage_write_tree(const char *repo_dir, const char *tree_id, const char *dir,
 	rc = write_dir(&w, tree, fd, "", 0);
 	if (rc == 0)
 		rc = finish_fd(&w, fd, like->st_mode & 07777, "", ".");
+	/* One syncfs() instead of an fsync() per entry: the same durability
+	 * before the swap, in one pass of the file system's writeback (80,000
+	 * fsyncs took minutes). */
+	if (rc == 0 && syncfs(fd) < 0)
+		rc = err_set(err, UP_ERR_IO, "%s: sync: %s", dir, strerror(errno));
 	if (rc == 0) {
 		char *parent = xstrdup(dir);
 		char *slash = strrchr(parent, '/');

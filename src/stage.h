@@ -17,7 +17,8 @@
  *     depth: targets may only climb first and then descend, which keeps
  *     chains of links inside the tree too;
  *   - more entries, depth or bytes than the limits.
- * Files and directories are fsynced, then the staging root and its parent.
+ * The file system is then synced (syncfs: every file and directory
+ * written, in one pass) and the staging root's parent fsynced.
  */
 #ifndef UPKEEP_STAGE_H
 #define UPKEEP_STAGE_H

@@ -40,6 +40,7 @@ struct store {
 	char *lock_path;
 	int lock_fd;
 	int lock_depth;        /* nesting of store_lock() calls */
+	bool in_group;         /* store_group_begin(): writes join one transaction */
 	bool in_write;         /* inside store_write_begin() ... commit/rollback */
 	long long lock_timeout_ms;
 	int busy_ms;
@@ -268,6 +269,8 @@ static int store_run(struct store *s, struct up_error *err, const char *sql,
 static int store_writev(struct store *s, struct up_error *err, const char *sql,
 			const char *types, va_list ap)
 {
+	if (s->in_group)
+		return store_runv(s, err, sql, types, ap);
 	if (store_write_begin(s, err) < 0)
 		return -1;
 	int changes = store_runv(s, err, sql, types, ap);
@@ -358,6 +361,29 @@ static void store_checkpoint(struct store *s)
 		sqlite3_busy_timeout(s->db, s->busy_ms);
 	}
 	free(wal);
+}
+
+int store_group_begin(struct store *s, struct up_error *err)
+{
+	if (s->in_group)
+		return 0;
+	if (store_write_begin(s, err) < 0)
+		return -1;
+	s->in_group = true;
+	return 0;
+}
+
+int store_group_end(struct store *s, struct up_error *err)
+{
+	if (!s->in_group)
+		return 0;
+	s->in_group = false;
+	return store_write_commit(s, err);
+}
+
+bool store_in_group(const struct store *s)
+{
+	return s->in_group;
 }
 
 int store_write_begin(struct store *s, struct up_error *err)
@@ -611,6 +637,7 @@ void store_close(struct store **sp)
 	struct store *s = *sp;
 	if (!s)
 		return;
+	store_group_end(s, NULL); /* a group left open still commits */
 	store_write_rollback(s);
 	if (s->db) {
 		/* The last connection to close checkpoints: do that under the lock,

@@ -50,6 +50,15 @@ void store_write_rollback(struct store *s);
  * rows changed or -1. */
 int store_exec(struct store *s, struct up_error *err, const char *sql, const char *types, ...);
 
+/* A group of writes: until store_group_end(), every write of this handle
+ * (job steps, events, intents...) joins one transaction instead of
+ * committing on its own, so a burst of them costs one commit (one fsync);
+ * nothing of it is durable before the end. The inter-process lock is held
+ * meanwhile: keep groups short. store_write_begin() inside one fails. */
+int store_group_begin(struct store *s, struct up_error *err);
+int store_group_end(struct store *s, struct up_error *err);
+bool store_in_group(const struct store *s);
+
 struct target_state {
 	char *name;
 	char *installed_version;  /* NULL = unknown */

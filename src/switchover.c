@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crashpoint.h"
@@ -37,6 +38,7 @@ void switchover_clear(struct switchover *sw)
 	}
 	FREE(sw->paths);
 	sw->n_paths = 0;
+	strbuf_release(&sw->timing);
 	free(sw->live);
 	free(sw->staging);
 	free(sw->releases);
@@ -152,24 +154,63 @@ static void step_point(const struct switchover *sw, const char *when, const char
 	free(point);
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void switchover_journal_timing(struct switchover *sw)
+{
+	if (sw->timing.len)
+		switchover_journal(sw, "info", "timing: %s", sw->timing.buf);
+}
+
+/* The time the application was stopped: from the pre hook's return to the
+ * post hook's start; journaled once the post hook is done, so that the
+ * journal write is not part of it. */
+static void journal_downtime(struct switchover *sw, long long post_start_us, bool back)
+{
+	if (!sw->pre_end_us)
+		return;
+	switchover_journal(sw, "info", "%sdowntime: %.1f ms from the end of %s to the start of %s",
+			   back ? "rollback: " : "", (double)(post_start_us - sw->pre_end_us) / 1000.0,
+			   sw->pre_name, sw->post_name);
+	sw->pre_end_us = 0;
+}
+
 int switchover_step(struct switchover *sw, const char *name, switchover_step_fn fn, void *ctx)
 {
 	int64_t id;
+	long long t0 = now_us();
 	lock_note(sw, name);
 	log_job(sw->job, LOG_LVL_STEP, "%s: %s: step %s", sw->t->name, sw->kind ? sw->kind : "install",
 		name);
 	if (store_job_step_begin(sw->s, sw->job, name, &id, &sw->err) < 0)
 		return err_prefix(&sw->err, "journal");
 	int rc = write_phase(sw, step_phase(sw, name, true));
+	/* in the downtime window the step's records commit together, here:
+	 * durable before the step runs */
+	if (rc == 0 && store_group_end(sw->s, &sw->err) < 0)
+		rc = err_prefix(&sw->err, "journal");
 	if (rc == 0) {
 		step_point(sw, "before", name);
 		rc = fn(sw, ctx);
 	}
+	if (sw->batching && store_group_begin(sw->s, &sw->err) < 0 && rc == 0)
+		rc = err_prefix(&sw->err, "journal");
 	if (rc == 0)
 		rc = write_phase(sw, step_phase(sw, name, false));
 	struct up_error e = UP_ERROR_INIT;
 	store_job_step_end(sw->s, id, rc == 0, rc == 0 ? NULL : sw->err.msg, &e);
 	err_clear(&e);
+	/* a phase the step reached (swapped, healthy...) is durable at once */
+	if (step_phase(sw, name, false) >= 0 && store_group_end(sw->s, &e) < 0 && rc == 0)
+		rc = err_set(&sw->err, e.status, "journal: %s", e.msg);
+	err_clear(&e);
+	strbuf_addf(&sw->timing, "%s%s %.1f ms", sw->timing.len ? ", " : "", name,
+		    (double)(now_us() - t0) / 1000.0);
 	step_point(sw, "after", name);
 	return rc;
 }
@@ -280,6 +321,8 @@ static int do_swap(struct switchover *sw, void *ctx)
 		rc = swap_install_first(sw->staging, sw->live, &sw->err);
 	if (rc == 0) {
 		sw->swapped = true;
+		if (sw->batching) /* the line joins the step's records */
+			store_group_begin(sw->s, NULL);
 		if (sw->mode == SWITCH_PATH)
 			switchover_journal(sw, "info", "swap: %zu path%s of %s replaced", sw->n_paths,
 					   sw->n_paths == 1 ? "" : "s", sw->live);
@@ -319,13 +362,28 @@ static int step_data(struct switchover *sw, void *ctx)
 static int step_pre_install(struct switchover *sw, void *ctx)
 {
 	(void)ctx;
-	return run_hook(sw, sw->pre_hook, sw->pre_name, false);
+	int rc = run_hook(sw, sw->pre_hook, sw->pre_name, false);
+	sw->pre_end_us = rc == 0 ? now_us() : 0;
+	sw->batching = rc == 0; /* the application is stopped: one commit per step */
+	return rc;
+}
+
+/* Commits what the downtime window grouped; from here writes commit alone. */
+static int end_batching(struct switchover *sw)
+{
+	sw->batching = false;
+	return store_group_end(sw->s, &sw->err) < 0 ? err_prefix(&sw->err, "journal") : 0;
 }
 
 static int step_post_install(struct switchover *sw, void *ctx)
 {
 	(void)ctx;
-	return run_hook(sw, sw->post_hook, sw->post_name, false);
+	if (end_batching(sw) < 0)
+		return -1;
+	long long start = now_us();
+	int rc = run_hook(sw, sw->post_hook, sw->post_name, false);
+	journal_downtime(sw, start, false);
+	return rc;
 }
 
 static int step_health(struct switchover *sw, void *ctx)
@@ -379,6 +437,7 @@ static void fill_hooks(struct switchover *sw)
 static void rollback(struct switchover *sw, const char *failed)
 {
 	fill_hooks(sw);
+	end_batching(sw);
 	struct up_error ierr = UP_ERROR_INIT;
 	if (sw->intent) /* best effort: roll back anyway; recovery would too */
 		intent_set_phase(sw->s, sw->job, INTENT_ROLLING_BACK, &ierr);
@@ -397,8 +456,10 @@ static void rollback(struct switchover *sw, const char *failed)
 	bool ok = true;
 	char *pre = xasprintf("rollback:%s", sw->pre_name), *post = xasprintf("rollback:%s", sw->post_name);
 	bool was_swapped = sw->swapped;
+	sw->pre_end_us = 0;
 	if (sw->swapped) {
 		run_hook(sw, sw->pre_hook, pre, true);
+		sw->pre_end_us = now_us();
 		if (swap_back(sw) < 0) {
 			ok = false;
 			switchover_journal(sw, "error", "rollback: swapping back failed: %s", sw->err.msg);
@@ -413,7 +474,11 @@ static void rollback(struct switchover *sw, const char *failed)
 		ok = false;
 		broken_advice(sw, _("Restoring the data of the old release failed"));
 	}
-	if (ok && run_hook(sw, sw->post_hook, post, true) < 0) {
+	long long post_start = now_us();
+	int post_rc = ok ? run_hook(sw, sw->post_hook, post, true) : 0;
+	if (ok)
+		journal_downtime(sw, post_start, true);
+	if (ok && post_rc < 0) {
 		ok = false;
 		broken_advice(sw, _("The post_install hook failed for the old release"));
 	}
@@ -471,5 +536,5 @@ int switchover_run(struct switchover *sw)
 		rollback(sw, steps[i].name);
 		return -1;
 	}
-	return 0;
+	return end_batching(sw);
 }

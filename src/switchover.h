@@ -77,6 +77,11 @@ struct switchover {
 	bool intent;              /* an intent is recorded: steps move its phase */
 	bool swapped;
 	struct up_error err;
+	struct strbuf timing;     /* "name 12.3 ms, ..." of the steps run */
+	long long pre_end_us;     /* monotonic: the pre hook returned (0: not yet) */
+	bool batching;            /* from the pre hook's end to the post hook's start,
+				   * each step's records commit in one transaction,
+				   * just before the step runs (store_group_begin) */
 };
 
 /* Adds a SWITCH_PATH pair (copies the strings). */
@@ -112,6 +117,11 @@ int switchover_intent_begin(struct switchover *sw, const char *to_tag, const cha
 /* The rollback of switchover_run(), for recovery: sw->swapped says whether
  * the new tree is in place. Sets r and sw->err as a failed step would. */
 void switchover_rollback(struct switchover *sw, const char *failed);
+
+/* Journals "timing: STEP N ms, ..." for the steps run so far (for the
+ * admin and the benchmarks; the downtime lines are journaled as they
+ * happen). */
+void switchover_journal_timing(struct switchover *sw);
 
 /* Removes a tree and makes the removal durable, journaling a failure as a
  * warning. */
