@@ -8,10 +8,10 @@
  * A release is allowed when its kind (major, minor, patch, pre-release)
  * is listed in policy.auto_install, or when it carries a listed flag
  * (security, hotfix). The run installs the newest release the channel
- * offers that is allowed, and only while the window is open. With
- * verify.signatures "required", a release is allowed only when its
- * signature was verified; this upkeep cannot verify signatures yet (the
- * install's preflight refuses such installs), so every release is then held.
+ * offers that is allowed, and only while the window is open. The signature
+ * policy (verify.signatures) holds a release whose verdict the install's
+ * preflight would refuse, so the run reports it as pending instead of
+ * failing on it.
  */
 #ifndef UPKEEP_POLICY_H
 #define UPKEEP_POLICY_H
