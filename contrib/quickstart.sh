@@ -32,7 +32,8 @@ unset LC_ALL
 
 # The build dependencies (Debian package names). lighttpd (with
 # lighttpd-mod-openssl and openssl for https://), openssh-server (ssh://),
-# tmux, lighttpd, openssh-server, util-linux (flock), jq and python3 are used by the integration and console
+# tmux, lighttpd, openssh-server, util-linux (flock), jq, python3, gnupg and gpgv
+# (OpenPGP-signed tags; gpgv is also what upkeep runs) are used by the integration and console
 # tests only; debhelper and dpkg-dev by the test that builds the .deb,
 # python3-yaml by the one that reads the Ansible playbook, zsh by the
 # completion test, sqlite3 by the data dump test of restore.
@@ -42,6 +43,7 @@ PACKAGES=(
 	libyaml-dev libsqlite3-dev libzstd-dev libjson-c-dev libarchive-dev libcmocka-dev
 	git tmux lighttpd lighttpd-mod-openssl openssl openssh-server util-linux jq python3 zstd
 	debhelper dpkg-dev python3-yaml zsh sqlite3 e2fsprogs
+	gnupg gpgv
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

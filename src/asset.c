@@ -208,7 +208,8 @@ static int checksums_text(const struct target_cfg *t, const struct asset_release
 	struct tag_details d = { 0 };
 	int rc = source_cache_open(rel->repo_dir, &cache, err);
 	if (rc == 0)
-		rc = source_tag_details(cache, rel->tag, &d, err);
+		rc = rel->object ? source_object_details(cache, rel->object, &d, err)
+				 : source_tag_details(cache, rel->tag, &d, err);
 	if (rc == 0 && (strcmp(d.commit, rel->commit) != 0 || strcmp(d.tree, rel->tree) != 0))
 		rc = err_set(err, UP_ERR_MISMATCH, _("tag %s changed while installing (now commit %s, "
 			     "was %s)"), rel->tag, d.commit, rel->commit);

@@ -62,9 +62,11 @@ struct asset_events {
 };
 
 /* The release: tag, version, the cache repository and the pinned commit
- * and tree ids. */
+ * and tree ids; object: the tag object that was verified (its message is
+ * read from that object, never from the ref again), or NULL. */
 struct asset_release {
 	const char *tag, *version, *repo_dir, *commit, *tree;
+	const char *object;
 };
 
 /* Looks the checksum up, downloads (or reuses) the asset and verifies it.

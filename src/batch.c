@@ -20,6 +20,7 @@
 #include "install.h"
 #include "log.h"
 #include "store.h"
+#include "tagverify.h"
 #include "upkeep.h"
 #include "worker.h"
 
@@ -79,6 +80,17 @@ static json_object *json_release(const struct release *rel)
 	json_object_object_add(o, "date", json_object_new_int64(rel->date));
 	json_object_object_add(o, "commits", json_object_new_int64((int64_t)rel->n_commits));
 	json_object_object_add(o, "notes", json_untrusted(rel->message, ESCAPE_KEEP_NEWLINES));
+	json_object_object_add(o, "verdict",
+			       rel->verified ? json_str(tagverify_verdict_name(rel->trust.verdict)) : NULL);
+	char *trust = rel->verified ? tagverify_describe(&rel->trust) : NULL;
+	json_object_object_add(o, "trust", json_str(trust));
+	free(trust);
+	json_object_object_add(o, "signer", json_untrusted(rel->trust.principal, 0));
+	json_object_object_add(o, "fingerprint", json_untrusted(rel->trust.fingerprint, 0));
+	json_object_object_add(o, "moved", json_object_new_boolean(rel->moved));
+	json_object_object_add(o, "first_object", rel->moved ? json_str(rel->first_object) : NULL);
+	json_object_object_add(o, "object", json_str(rel->object));
+	json_object_object_add(o, "below_highest", json_object_new_boolean(rel->below_highest));
 	return o;
 }
 
@@ -93,6 +105,9 @@ static void print_check_json(const struct check_result *r)
 	json_object_object_add(o, "newest", top ? json_str(top->version.text) : NULL);
 	json_object_object_add(o, "newest_tag", top ? json_untrusted(top->tag, 0) : NULL);
 	json_object_object_add(o, "kind", top ? json_str(classify_kind_name(top->kind)) : NULL);
+	json_object_object_add(o, "verdict", top && top->verified
+					     ? json_str(tagverify_verdict_name(top->trust.verdict)) : NULL);
+	json_object_object_add(o, "moved", json_object_new_boolean(top && top->moved));
 	json_object_object_add(o, "flags", json_flags(offered_flags(r)));
 	json_object_object_add(o, "newer", json_object_new_int64((int64_t)check_count_offered(r)));
 	json_object_object_add(o, "skipped", json_object_new_int64((int64_t)r->n_skipped));
@@ -107,25 +122,56 @@ static void print_check_json(const struct check_result *r)
 	json_object_put(o);
 }
 
+/* The TRUST column: the newest offered release's verdict, "moved" first
+ * when its tag moved. */
+static char *trust_cell(const struct release *top)
+{
+	if (!top)
+		return xstrdup("-");
+	char *d = top->verified ? tagverify_describe(&top->trust) : xstrdup("-");
+	char *cell = top->moved ? xasprintf("MOVED TAG, %s", d) : xstrdup(d);
+	free(d);
+	return cell;
+}
+
+/* Every moved tag, named on stderr: it is never installed without
+ * --allow-moved-tag. */
+static void warn_moved(const struct check_result *r)
+{
+	for (size_t i = 0; i < r->n_releases; i++) {
+		const struct release *rel = &r->releases[i];
+		if (!rel->moved)
+			continue;
+		char *tag = escape_text(rel->tag, (size_t)-1, 80, 0);
+		fprintf(stderr, _("upkeep: %s: tag %s moved: first seen at %s, now %s\n"), r->target, tag,
+			rel->first_object, rel->object);
+		free(tag);
+	}
+}
+
 static void print_check_table(struct check_result **results, size_t n)
 {
-	printf("%-20s %-14s %-14s %-12s %-16s %s\n", _("TARGET"), _("INSTALLED"), _("AVAILABLE"),
-	       _("KIND"), _("FLAGS"), _("NEWER"));
+	printf("%-20s %-14s %-14s %-12s %-16s %-5s %s\n", _("TARGET"), _("INSTALLED"), _("AVAILABLE"),
+	       _("KIND"), _("FLAGS"), _("NEWER"), _("TRUST"));
 	for (size_t i = 0; i < n; i++) {
 		const struct check_result *r = results[i];
 		long newest = check_newest_offered(r);
 		const struct release *top = newest >= 0 ? &r->releases[newest] : NULL;
 		const char *flags = classify_flags_text(offered_flags(r));
 		char *installed = escape_text(r->installed ? r->installed : "-", (size_t)-1, 14, 0);
-		printf("%-20s %-14s %-14s %-12s %-16s %zu\n", r->target, installed,
+		char *trust = trust_cell(top);
+		printf("%-20s %-14s %-14s %-12s %-16s %-5zu %s\n", r->target, installed,
 		       !r->ok && !top ? _("error") : top ? top->version.text : "-",
 		       top ? classify_kind_name(top->kind) : "-", flags && *flags ? flags : "-",
-		       check_count_offered(r));
+		       check_count_offered(r), trust);
+		free(trust);
 		free(installed);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		warn_moved(results[i]);
 		if (!results[i]->ok)
 			fprintf(stderr, "upkeep: %s: %s\n", results[i]->target, results[i]->error);
+	}
 }
 
 /* Waits on the worker's event fd and files each result under its target. */
@@ -327,6 +373,8 @@ static void print_install_json(const char *target, const struct install_result *
 	json_object_object_add(o, "to", json_untrusted(r->to, 0));
 	json_object_object_add(o, "tag", json_untrusted(r->tag, 0));
 	json_object_object_add(o, "failed_step", json_str(r->failed_step));
+	json_object_object_add(o, "verdict", json_str(r->verdict));
+	json_object_object_add(o, "trust", json_str(r->trust));
 	json_object_object_add(o, "error", json_untrusted(err->msg, 0));
 	json_object_object_add(o, "evidence", json_untrusted(r->evidence, ESCAPE_KEEP_NEWLINES));
 	json_object_object_add(o, "advice", json_untrusted(r->advice, 0));
@@ -362,7 +410,8 @@ static void print_install_text(const char *target, const struct install_result *
 static int cmd_install(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	if (argc < 2 || argc > 3) {
-		fputs(_("usage: upkeep --batch install TARGET [VERSION] [--allow-downgrade] [--force-drift]\n"),
+		fputs(_("usage: upkeep --batch install TARGET [VERSION] [--allow-downgrade] "
+			"[--allow-moved-tag] [--force-drift]\n"),
 		      stderr);
 		return EXIT_USAGE;
 	}
@@ -374,6 +423,7 @@ static int cmd_install(const struct config *cfg, int argc, char **argv, const st
 		return EXIT_USAGE;
 	}
 	unsigned flags = (o->allow_downgrade ? INSTALL_ALLOW_DOWNGRADE : 0) |
+			 (o->allow_moved_tag ? INSTALL_ALLOW_MOVED : 0) |
 			 (o->force_drift ? INSTALL_FORCE_DRIFT : 0);
 	struct up_error err = UP_ERROR_INIT;
 	struct install_result r;

@@ -29,6 +29,7 @@ struct batch_options {
 	bool rebuild_index; /* repair --rebuild-index */
 	/* install */
 	bool allow_downgrade; /* a release older than the installed one */
+	bool allow_moved_tag; /* a release whose tag moved since first seen */
 	bool force_drift;     /* overwrite files changed locally */
 };
 

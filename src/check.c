@@ -4,6 +4,7 @@
 #include "check.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ void check_result_free(struct check_result *r)
 		free(rel->message);
 		free(rel->tagger);
 		strvec_clear(&rel->subjects);
+		tag_trust_clear(&rel->trust);
 	}
 	free(r->releases);
 	free(r->target);
@@ -32,10 +34,15 @@ void check_result_free(struct check_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+bool check_offered(const struct release *rel)
+{
+	return rel->in_channel && !rel->below_highest;
+}
+
 long check_newest_offered(const struct check_result *r)
 {
 	for (size_t i = 0; i < r->n_releases; i++)
-		if (r->releases[i].in_channel)
+		if (check_offered(&r->releases[i]))
 			return (long)i;
 	return -1;
 }
@@ -44,7 +51,7 @@ size_t check_count_offered(const struct check_result *r)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->n_releases; i++)
-		n += r->releases[i].in_channel;
+		n += check_offered(&r->releases[i]);
 	return n;
 }
 
@@ -62,6 +69,22 @@ static void fail(struct check_result *out, struct up_error *err)
 	err_clear(err);
 }
 
+/* A recorded version text, parsed (with the scheme's prefix if needed). */
+static bool parse_recorded(const struct version_parser *p, const char *text, struct version *out)
+{
+	if (!text)
+		return false;
+	if (version_parse(p, text, out))
+		return true;
+	if (p->prefix) {
+		char *tag = xasprintf("%s%s", p->prefix, text);
+		bool ok = version_parse(p, tag, out);
+		free(tag);
+		return ok;
+	}
+	return false;
+}
+
 /* The installed version, parsed from the recorded tag or version text. */
 static bool parse_installed(const struct version_parser *p, const struct target_state *st,
 			    struct version *out)
@@ -70,23 +93,13 @@ static bool parse_installed(const struct version_parser *p, const struct target_
 		return false;
 	if (st->installed_tag && version_parse(p, st->installed_tag, out))
 		return true;
-	if (!st->installed_version)
-		return false;
-	if (version_parse(p, st->installed_version, out))
-		return true;
-	if (p->prefix) {
-		char *tag = xasprintf("%s%s", p->prefix, st->installed_version);
-		bool ok = version_parse(p, tag, out);
-		free(tag);
-		return ok;
-	}
-	return false;
+	return parse_recorded(p, st->installed_version, out);
 }
 
 /* Turns the remote's tags into releases newer than `installed`. */
 static void collect_releases(const struct target_cfg *t, const struct version_parser *p,
-			     const struct version *installed, const struct tag_list *tags,
-			     struct check_result *out)
+			     const struct version *installed, const struct version *highest,
+			     const struct tag_list *tags, struct check_result *out)
 {
 	out->n_tags = tags->n;
 	out->releases = xcalloc(tags->n ? tags->n : 1, sizeof(*out->releases));
@@ -114,6 +127,7 @@ static void collect_releases(const struct target_cfg *t, const struct version_pa
 		memcpy(rel->commit, rt->peeled[0] ? rt->peeled : rt->object, sizeof(rel->commit));
 		rel->in_channel = classify_channel_accepts(t->channel, rel->tag, &rel->version);
 		rel->flags = classify_flags(NULL, &rel->version, &t->flags);
+		rel->below_highest = highest && version_compare(&v, highest) < 0;
 	}
 	qsort(out->releases, out->n_releases, sizeof(*out->releases), compare_releases_desc);
 }
@@ -141,13 +155,22 @@ static int read_details(const struct config *cfg, const struct target_cfg *t,
 	free(want);
 
 	const char *from = st && st->installed_commit ? st->installed_commit : NULL;
+	struct tagverify *tv = tagverify_new(t);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct release *rel = &out->releases[i];
 		struct tag_details d;
-		if (source_tag_details(cache, rel->tag, &d, err) < 0) {
+		/* the verdict and the details come from the same object */
+		char *raw = NULL;
+		size_t raw_len = 0;
+		if (source_tag_raw(cache, rel->tag, rel->object, &raw, &raw_len, err) < 0 ||
+		    source_object_details(cache, rel->object, &d, err) < 0) {
+			free(raw);
 			rc = -1;
 			break;
 		}
+		tagverify_object(tv, rel->tag, raw, raw_len, &rel->trust);
+		rel->verified = true;
+		free(raw);
 		rel->message = d.message;
 		rel->tagger = d.tagger;
 		rel->date = d.date;
@@ -156,6 +179,7 @@ static int read_details(const struct config *cfg, const struct target_cfg *t,
 		rc = source_commit_subjects(cache, from, rel->commit, CHECK_MAX_SUBJECTS,
 					    &rel->subjects, &rel->n_commits, err);
 	}
+	tagverify_free(&tv);
 	source_cache_close(&cache);
 	return rc;
 }
@@ -182,6 +206,8 @@ void check_target(const struct config *cfg, const struct target_cfg *t,
 	}
 	struct version installed;
 	bool has_installed = parse_installed(&parser, st, &installed);
+	struct version highest;
+	bool has_highest = st && parse_recorded(&parser, st->highest_version, &highest);
 	if (has_installed)
 		out->installed = xstrdup(installed.text);
 	else if (st && st->installed_version)
@@ -198,7 +224,8 @@ void check_target(const struct config *cfg, const struct target_cfg *t,
 	if (source_ls_tags(t->source.git, &lim, &tags, &err) < 0) {
 		fail(out, &err);
 	} else {
-		collect_releases(t, &parser, has_installed ? &installed : NULL, &tags, out);
+		collect_releases(t, &parser, has_installed ? &installed : NULL,
+				 has_highest ? &highest : NULL, &tags, out);
 		tag_list_free(&tags);
 		lim.deadline_ms = util_monotonic_ms() + t->limits.fetch_ms;
 		if (ctl->on_phase)
@@ -208,16 +235,43 @@ void check_target(const struct config *cfg, const struct target_cfg *t,
 	}
 	if (has_installed)
 		version_free(&installed);
+	if (has_highest)
+		version_free(&highest);
 	version_parser_free(&parser);
 	out->duration_ms = util_monotonic_ms() - start;
 }
 
-int check_record(struct store *s, const struct check_result *r, struct up_error *err)
+/* Marks releases whose tag pointed at another object when first seen. */
+static int mark_moved(struct store *s, struct check_result *r, struct up_error *err)
+{
+	struct release_seen *seen = NULL;
+	size_t n = 0;
+	if (store_releases_list(s, r->target, &seen, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->n_releases; i++) {
+		struct release *rel = &r->releases[i];
+		for (size_t j = 0; j < n; j++) {
+			if (strcmp(seen[j].tag, rel->tag) != 0 || !seen[j].first_object)
+				continue;
+			rel->moved = seen[j].moved || strcmp(seen[j].first_object, rel->object) != 0;
+			snprintf(rel->first_object, sizeof rel->first_object, "%s", seen[j].first_object);
+			break;
+		}
+	}
+	for (size_t j = 0; j < n; j++)
+		store_release_seen_free(&seen[j]);
+	free(seen);
+	return 0;
+}
+
+int check_record(struct store *s, struct check_result *r, struct up_error *err)
 {
 	if (store_target_record_check(s, r->target, r->checked_at, r->ok, r->error, err) < 0)
 		return -1;
 	if (r->n_releases == 0)
 		return 0;
+	if (mark_moved(s, r, err) < 0)
+		return -1;
 	struct release_seen *rows = xcalloc(r->n_releases, sizeof(*rows));
 	for (size_t i = 0; i < r->n_releases; i++) {
 		const struct release *rel = &r->releases[i];
@@ -227,8 +281,14 @@ int check_record(struct store *s, const struct check_result *r, struct up_error 
 		rows[i].kind = (char *)classify_kind_name(rel->kind);
 		rows[i].flags = rel->flags;
 		rows[i].tag_time = rel->date;
+		if (rel->verified) {
+			rows[i].verdict = (char *)tagverify_verdict_name(rel->trust.verdict);
+			rows[i].trust = tagverify_describe(&rel->trust);
+		}
 	}
 	int rc = store_releases_record(s, r->target, rows, r->n_releases, err);
+	for (size_t i = 0; i < r->n_releases; i++)
+		free(rows[i].trust);
 	free(rows);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "error.h"
 #include "store.h"
+#include "tagverify.h"
 #include "util.h"
 #include "version.h"
 
@@ -31,6 +32,15 @@ struct release {
 	char *tagger;            /* "Name <email>" or NULL */
 	struct strvec subjects;  /* commits since the installed release, newest first */
 	size_t n_commits;        /* how many there are (subjects may be capped) */
+	struct tag_trust trust;  /* the signature verdict (fetched releases only) */
+	bool verified;           /* trust holds a verdict */
+	/* Set by check_record(): the tag pointed at another object when first
+	 * seen (first_object says which). */
+	bool moved;
+	char first_object[41];
+	/* Below the highest version ever installed: installing it needs
+	 * --allow-downgrade, so it is not offered. */
+	bool below_highest;
 };
 
 struct check_result {
@@ -48,6 +58,8 @@ struct check_result {
 	long long duration_ms;
 };
 
+/* Offered: in the channel and above the highest version ever installed. */
+bool check_offered(const struct release *rel);
 /* Index of the newest release the channel offers, or -1. */
 long check_newest_offered(const struct check_result *r);
 /* How many releases the channel offers. */
@@ -67,8 +79,10 @@ struct check_control {
 void check_target(const struct config *cfg, const struct target_cfg *t,
 		  const struct target_state *installed, const struct check_control *ctl,
 		  struct check_result *out);
-/* Records the result in the state database (last check, releases seen). */
-int check_record(struct store *s, const struct check_result *r, struct up_error *err);
+/* Records the result in the state database (last check, releases seen
+ * with their verdicts) and marks the releases whose tag moved since it was
+ * first seen. */
+int check_record(struct store *s, struct check_result *r, struct up_error *err);
 void check_result_free(struct check_result *r);
 
 #endif

@@ -41,6 +41,8 @@ void install_result_clear(struct install_result *r)
 	free(r->failed_step);
 	free(r->evidence);
 	free(r->advice);
+	free(r->verdict);
+	free(r->trust);
 	strvec_clear(&r->drift);
 	strvec_clear(&r->log);
 	*r = (struct install_result){ 0 };
@@ -55,6 +57,8 @@ int install_exit_code(const struct install_result *r, const struct up_error *err
 	case INSTALL_BROKEN: return EXIT_BROKEN;
 	case INSTALL_FAILED: break;
 	}
+	if (r->untrusted)
+		return EXIT_UNTRUSTED;
 	if (r->drift.n && err->status == UP_ERR_MISMATCH)
 		return EXIT_MISMATCH;
 	if (err->status == UP_ERR_STATE_LOCKED || err->status == UP_ERR_STATE ||
@@ -177,7 +181,7 @@ static int do_download(struct switchover *sw, void *ctx)
 	struct job *j = JOB(sw);
 	struct asset_release rel = { .tag = j->plan.tag, .version = j->plan.version,
 				     .repo_dir = j->plan.cache_dir, .commit = j->plan.commit,
-				     .tree = j->plan.tree };
+				     .tree = j->plan.tree, .object = j->plan.object };
 	struct asset_events ev = { .note = asset_note, .ctx = sw };
 	return asset_prepare(j->cfg, j->t, &rel, &ev, &j->asset, &sw->err);
 }
@@ -267,6 +271,33 @@ static int step_finish(struct switchover *sw, void *ctx)
 
 /* ---- the job ---- */
 
+/* Compares the tag's object with the one it had when first seen (by a
+ * check or an earlier install), and records the release with its verdict
+ * (a tag never seen before is first seen now). */
+static int note_release(struct job *j, struct switchover *sw)
+{
+	struct release_plan *p = &j->plan;
+	struct release_seen *seen = NULL;
+	size_t n = 0;
+	if (store_releases_list(sw->s, j->t->name, &seen, &n, &sw->err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(seen[i].tag, p->tag) == 0 && seen[i].first_object) {
+			p->moved = seen[i].moved || strcmp(seen[i].first_object, p->object) != 0;
+			p->first_object = xstrdup(seen[i].first_object);
+		}
+	for (size_t i = 0; i < n; i++)
+		store_release_seen_free(&seen[i]);
+	free(seen);
+	char *trust = tagverify_describe(&p->trust);
+	struct release_seen row = { .tag = p->tag, .version = p->version, .object = p->object,
+				    .verdict = (char *)tagverify_verdict_name(p->trust.verdict),
+				    .trust = trust };
+	int rc = store_releases_record(sw->s, j->t->name, &row, 1, &sw->err);
+	free(trust);
+	return rc;
+}
+
 static int step_preflight(struct switchover *sw, void *ctx)
 {
 	(void)ctx;
@@ -282,10 +313,15 @@ static int step_preflight(struct switchover *sw, void *ctx)
 	j->r->to = xstrdup(j->plan.version);
 	j->r->tag = xstrdup(j->plan.tag);
 	j->r->from = j->plan.from_version ? xstrdup(j->plan.from_version) : NULL;
+	j->r->verdict = xstrdup(tagverify_verdict_name(j->plan.trust.verdict));
+	j->r->trust = tagverify_describe(&j->plan.trust);
+	if (note_release(j, sw) < 0)
+		return -1;
 	if (j->plan.same)
 		return 0;
 	estimate_snapshot(j);
 	rc = preflight_check(j->t, j->flags, &j->plan, &sw->err);
+	j->r->untrusted = j->plan.untrusted;
 	for (size_t i = 0; i < j->plan.drift.n; i++)
 		strvec_push(&j->r->drift, j->plan.drift.items[i]);
 	for (size_t i = 0; i < j->plan.notes.n; i++)

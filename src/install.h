@@ -28,7 +28,8 @@
 
 enum install_flags {
 	INSTALL_ALLOW_DOWNGRADE = PREFLIGHT_ALLOW_DOWNGRADE,
-	INSTALL_FORCE_DRIFT = PREFLIGHT_FORCE_DRIFT
+	INSTALL_FORCE_DRIFT = PREFLIGHT_FORCE_DRIFT,
+	INSTALL_ALLOW_MOVED = PREFLIGHT_ALLOW_MOVED
 };
 
 enum install_outcome {
@@ -47,6 +48,9 @@ struct install_result {
 	char *failed_step;        /* "health", "pre_install"... or NULL */
 	char *evidence;           /* hook output, HTTP status and body excerpt... */
 	char *advice;             /* INSTALL_BROKEN: what to do */
+	char *verdict;            /* the release's signature verdict ("signed"...), or NULL */
+	char *trust;              /* its description ("signed by ..."), or NULL */
+	bool untrusted;           /* refused for the verdict or a moved tag */
 	struct strvec drift;      /* local changes found by preflight */
 	struct strvec log;        /* what happened, one line per step */
 };

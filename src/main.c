@@ -56,7 +56,7 @@ static void usage(FILE *out)
 		"                                     added, removed and changed paths\n"
 		"  export SNAPSHOT [--output FILE]    a snapshot as a pax tar stream (default: stdout)\n"
 		"  repair --rebuild-index             rebuild the archive index from the archive files\n"
-		"  install TARGET [VERSION] [--allow-downgrade] [--force-drift]\n"
+		"  install TARGET [VERSION] [--allow-downgrade] [--allow-moved-tag] [--force-drift]\n"
 		"                                     install a release (default: the newest offered)\n"
 		"                                     with snapshot, hooks, health check and rollback\n"
 		"  drill TARGET                       restore the newest snapshot into a scratch\n"
@@ -84,6 +84,8 @@ static void usage(FILE *out)
 		"      --output FILE        export: write the tar stream to FILE\n"
 		"      --rebuild-index      repair: rebuild the archive index from the archive files\n"
 		"      --allow-downgrade    install: allow a release older than the installed one\n"
+		"                           or than the highest version ever installed\n"
+		"      --allow-moved-tag    install: allow a release whose tag moved since first seen\n"
 		"      --force-drift        install: overwrite files changed locally\n"
 		"      --list-targets       print the names of the configured targets, one per line\n"
 		"      --list-snapshots     print every snapshot: id, target, time, version, reason\n"
@@ -104,6 +106,8 @@ static void usage(FILE *out)
 		"       install: files changed locally (see --force-drift)\n"
 		"  6    install: failed after the switch began; the old release is back\n"
 		"  7    install: the rollback failed or the old release is unhealthy too\n"
+		"  8    install: refused by the signature policy (bad, unknown, expired or\n"
+		"       missing signature, wrong tag) or because the tag moved\n"
 		"  10   recover: a target holds neither the old nor the new tree (left untouched)\n"
 		"  11   recover: rolled back, but a hook or the health check failed\n"
 		"  13   restore: no such snapshot of the target, or a path not in it\n"
@@ -120,7 +124,7 @@ static void list_crash_points(void)
 }
 
 enum { OPT_JSON = 256, OPT_ASCII, OPT_NO_COLOR, OPT_CHECK_CONFIG, OPT_DEMO, OPT_NOTE, OPT_TO,
-       OPT_FORCE, OPT_READ_DATA, OPT_ALL, OPT_ALLOW_DOWNGRADE, OPT_FORCE_DRIFT,
+       OPT_FORCE, OPT_READ_DATA, OPT_ALL, OPT_ALLOW_DOWNGRADE, OPT_ALLOW_MOVED, OPT_FORCE_DRIFT,
        OPT_DRY_RUN, OPT_YES, OPT_CURRENT, OPT_OUTPUT, OPT_REBUILD_INDEX, OPT_LIST_CRASH_POINTS,
        OPT_LIST_TARGETS, OPT_LIST_SNAPSHOTS, OPT_PATH, OPT_KEEP_PRESERVED };
 
@@ -152,6 +156,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "read-data", no_argument, NULL, OPT_READ_DATA },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "allow-downgrade", no_argument, NULL, OPT_ALLOW_DOWNGRADE },
+		{ "allow-moved-tag", no_argument, NULL, OPT_ALLOW_MOVED },
 		{ "force-drift", no_argument, NULL, OPT_FORCE_DRIFT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "yes", no_argument, NULL, OPT_YES },
@@ -185,6 +190,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_READ_DATA: cli->batch_opts.read_data = true; break;
 		case OPT_ALL: cli->batch_opts.all = true; break;
 		case OPT_ALLOW_DOWNGRADE: cli->batch_opts.allow_downgrade = true; break;
+		case OPT_ALLOW_MOVED: cli->batch_opts.allow_moved_tag = true; break;
 		case OPT_FORCE_DRIFT: cli->batch_opts.force_drift = true; break;
 		case OPT_DRY_RUN: cli->batch_opts.dry_run = true; break;
 		case OPT_YES: cli->batch_opts.yes = true; break;

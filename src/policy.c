@@ -11,6 +11,7 @@
 
 #include "classify.h"
 #include "i18n.h"
+#include "tagverify.h"
 #include "util.h"
 
 /* ---- windows: "DAYS HH:MM-HH:MM" (syntax checked by confvalue.c) ---- */
@@ -129,6 +130,32 @@ static char *kind_reason(const struct release *rel)
 			 flags && *flags ? flags : "", flags && *flags ? ")" : "");
 }
 
+/* Why the signature policy holds rel (the install preflight would refuse
+ * it), or NULL. */
+static char *trust_reason(const struct target_cfg *t, const struct release *rel)
+{
+	const char *mode = t->verify.signatures == VERIFY_REQUIRED ? "required"
+			   : t->verify.signatures == VERIFY_OFF    ? "off"
+								   : "if-signed";
+	if (!rel->verified)
+		return t->verify.signatures == VERIFY_OFF
+			? NULL
+			: xasprintf(_("%s is not verified (its tag was not fetched) and "
+				      "verify.signatures is %s"), rel->version.text, mode);
+	if (rel->moved)
+		return xasprintf(_("%s: its tag moved since upkeep first saw it (install it by hand "
+				   "with --allow-moved-tag if that was intended)"), rel->version.text);
+	struct up_error err = UP_ERROR_INIT;
+	if (tagverify_allows(t, rel->version.text, &rel->trust, &err) == 0)
+		return NULL;
+	char *what = tagverify_describe(&rel->trust);
+	char *why = xasprintf(_("%s is not verified: %s (verify.signatures: %s)"),
+			      rel->version.text, what, mode);
+	free(what);
+	err_clear(&err);
+	return why;
+}
+
 void policy_decide(const struct target_cfg *t, const struct check_result *r, long long now,
 		   struct policy_decision *d)
 {
@@ -144,7 +171,7 @@ void policy_decide(const struct target_cfg *t, const struct check_result *r, lon
 	}
 	long pick = -1;
 	for (size_t i = 0; i < r->n_releases && pick < 0; i++)
-		if (r->releases[i].in_channel && release_allowed(t, &r->releases[i]))
+		if (check_offered(&r->releases[i]) && release_allowed(t, &r->releases[i]))
 			pick = (long)i;
 	if (pick < 0) {
 		d->held = newest;
@@ -152,11 +179,8 @@ void policy_decide(const struct target_cfg *t, const struct check_result *r, lon
 			: xstrdup("policy.auto_install is empty");
 		return;
 	}
-	if (t->verify.signatures == VERIFY_REQUIRED) {
+	if ((d->why = trust_reason(t, &r->releases[pick]))) {
 		d->held = newest;
-		d->why = xasprintf(_("%s is not verified and verify.signatures is required "
-				   "(this upkeep cannot verify signatures yet)"),
-				   r->releases[pick].version.text);
 		return;
 	}
 	if (!policy_window_open(t->policy.window, now)) {

@@ -33,6 +33,9 @@ void release_plan_clear(struct release_plan *p)
 	free(p->from_version);
 	free(p->archive_dir);
 	free(p->from_tag);
+	free(p->first_object);
+	free(p->highest);
+	tag_trust_clear(&p->trust);
 	strvec_clear(&p->drift);
 	strvec_clear(&p->notes);
 	*p = (struct release_plan){ 0 };
@@ -85,6 +88,22 @@ static int fetch_release(const struct target_cfg *t, struct source_cache *cache,
 	return source_fetch_tags(cache, t->source.git, want, n, &lim, err);
 }
 
+/* Reads the tag's object once: verifies it and peels that same object to
+ * its commit and tree, so that what is installed is what was verified. */
+static int read_verified(const struct target_cfg *t, struct source_cache *cache,
+			 struct release_plan *p, struct tag_details *d, struct up_error *err)
+{
+	char *raw = NULL;
+	size_t len = 0;
+	if (source_tag_raw(cache, p->tag, p->object, &raw, &len, err) < 0)
+		return -1;
+	struct tagverify *tv = tagverify_new(t);
+	tagverify_object(tv, p->tag, raw, len, &p->trust);
+	tagverify_free(&tv);
+	free(raw);
+	return source_object_details(cache, p->object, d, err);
+}
+
 int preflight_resolve(const struct config *cfg, const struct target_cfg *t,
 		      const struct target_state *ts, const char *version, struct release_plan *p,
 		      struct up_error *err)
@@ -103,7 +122,7 @@ int preflight_resolve(const struct config *cfg, const struct target_cfg *t,
 	if (rc == 0)
 		rc = fetch_release(t, cache, p->tag, p->from_tag, err);
 	if (rc == 0)
-		rc = source_tag_details(cache, p->tag, &d, err);
+		rc = read_verified(t, cache, p, &d, err);
 	if (rc == 0) {
 		p->commit = xstrdup(d.commit);
 		p->tree = xstrdup(d.tree);
@@ -115,6 +134,10 @@ int preflight_resolve(const struct config *cfg, const struct target_cfg *t,
 		int c = preflight_compare_versions(t, p->version, p->from_version);
 		p->same = c == 0 || (c == 2 && p->from_tag && strcmp(p->from_tag, p->tag) == 0);
 		p->downgrade = c < 0;
+	}
+	if (rc == 0 && ts->highest_version) {
+		p->highest = xstrdup(ts->highest_version);
+		p->below_highest = preflight_compare_versions(t, p->version, p->highest) < 0;
 	}
 	return rc;
 }
@@ -215,19 +238,50 @@ static int check_drift(const struct target_cfg *t, unsigned flags, struct releas
 	return 0;
 }
 
+/* The signature verdict under the policy, then a moved tag. */
+static int check_trust(const struct target_cfg *t, unsigned flags, struct release_plan *p,
+		       struct up_error *err)
+{
+	char *what = tagverify_describe(&p->trust);
+	strvec_push_owned(&p->notes, xasprintf(_("verification: %s (tag object %s)"), what, p->object));
+	free(what);
+	if (tagverify_allows(t, p->version, &p->trust, err) < 0) {
+		p->untrusted = true;
+		return -1;
+	}
+	if (!p->moved)
+		return 0;
+	if (!(flags & PREFLIGHT_ALLOW_MOVED)) {
+		p->untrusted = true;
+		return err_set(err, UP_ERR_MISMATCH,
+			       _("%s: refusing to install %s: its tag moved (first seen at %s, now %s; "
+				 "use --allow-moved-tag if the project re-tagged it on purpose)"),
+			       t->name, p->version, p->first_object ? p->first_object : "?", p->object);
+	}
+	strvec_push_owned(&p->notes, xasprintf(_("moved tag: allowed (--allow-moved-tag), first "
+						 "seen at %s, now %s"), p->first_object ? p->first_object : "?",
+					       p->object));
+	return 0;
+}
+
 int preflight_check(const struct target_cfg *t, unsigned flags, struct release_plan *p,
 		    struct up_error *err)
 {
-	if (t->verify.signatures == VERIFY_REQUIRED)
-		return err_set(err, UP_ERR_MISMATCH,
-			       _("%s: verify.signatures is \"required\" but this upkeep cannot verify "
-			       "release signatures yet; refusing to install %s unverified"),
-			       t->name, p->tag);
-	strvec_push(&p->notes, _("verification: unverified (signature checking is not available yet)"));
+	if (check_trust(t, flags, p, err) < 0)
+		return -1;
 	if (p->downgrade && !(flags & PREFLIGHT_ALLOW_DOWNGRADE))
 		return err_set(err, UP_ERR_USAGE,
 			       _("%s: %s is older than the installed %s (use --allow-downgrade to install it)"),
 			       t->name, p->version, p->from_version);
+	if (p->below_highest && !(flags & PREFLIGHT_ALLOW_DOWNGRADE))
+		return err_set(err, UP_ERR_USAGE,
+			       _("%s: %s is older than %s, the highest version ever installed "
+				 "(use --allow-downgrade to install it)"),
+			       t->name, p->version, p->highest);
+	if (p->downgrade || p->below_highest)
+		strvec_push_owned(&p->notes, xasprintf(_("downgrade: allowed (--allow-downgrade), "
+							 "highest ever installed %s"),
+						       p->highest ? p->highest : p->from_version));
 	if (check_hooks(t, err) < 0)
 		return -1;
 	char *req = NULL;

@@ -23,11 +23,19 @@
 #include "conf.h"
 #include "error.h"
 #include "store.h"
+#include "tagverify.h"
 #include "util.h"
 
 struct release_plan {
 	char *tag, *version;      /* the release (version canonical) */
-	char *commit, *tree;      /* pinned ids, 40 hex digits */
+	char object[41];          /* what refs/tags/TAG pointed at when verified */
+	char *commit, *tree;      /* pinned ids (peeled from object), 40 hex digits */
+	struct tag_trust trust;   /* the signature verdict on object */
+	bool moved;               /* the tag pointed elsewhere when first seen (install.c) */
+	char *first_object;       /* ... at this object */
+	char *highest;            /* highest version ever installed, or NULL */
+	bool below_highest;       /* lower than highest */
+	bool untrusted;           /* refused for its verdict or a moved tag */
 	char *cache_dir;          /* the target's cache repository */
 	char *from_version;       /* installed, or NULL */
 	char *from_tag;
@@ -48,19 +56,23 @@ struct release_plan {
 void release_plan_clear(struct release_plan *p);
 
 /* Resolves VERSION (NULL = the newest the channel offers), fetches it into
- * the cache and fills tag, version, commit, tree, cache_dir, bytes and the
- * installed version from ts. */
+ * the cache, reads the object its tag points at once, verifies it, and
+ * fills tag, version, object, trust, commit and tree (peeled from that same
+ * object), cache_dir, bytes, and the installed and highest versions from ts. */
 int preflight_resolve(const struct config *cfg, const struct target_cfg *t,
 		      const struct target_state *ts, const char *version, struct release_plan *p,
 		      struct up_error *err);
 
 enum preflight_flags {
 	PREFLIGHT_ALLOW_DOWNGRADE = 1 << 0,
-	PREFLIGHT_FORCE_DRIFT = 1 << 1
+	PREFLIGHT_FORCE_DRIFT = 1 << 1,
+	PREFLIGHT_ALLOW_MOVED = 1 << 2
 };
 
-/* The refusals: the verify policy, a downgrade, the hooks' executables,
- * the release's requirements, free space, then local drift. */
+/* The refusals: the verify policy (and a tag object naming another tag), a
+ * moved tag (unless PREFLIGHT_ALLOW_MOVED), a downgrade below the installed
+ * or the highest version ever installed, the hooks' executables, the
+ * release's requirements, free space, then local drift. */
 int preflight_check(const struct target_cfg *t, unsigned flags, struct release_plan *p,
 		    struct up_error *err);
 

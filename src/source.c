@@ -549,13 +549,11 @@ static int lookup_tag_object(struct source_cache *c, const char *tag, git_object
 	return 0;
 }
 
-int source_tag_details(struct source_cache *c, const char *tag, struct tag_details *out,
-		       struct up_error *err)
+/* Details of an object that is a tag object or a commit. Takes obj. */
+static int object_details(struct source_cache *c, git_object *obj, struct tag_details *out,
+			  struct up_error *err)
 {
-	memset(out, 0, sizeof(*out));
-	git_object *obj = NULL, *peeled = NULL;
-	if (lookup_tag_object(c, tag, &obj, err) < 0)
-		return -1;
+	git_object *peeled = NULL;
 	if (git_object_type(obj) == GIT_OBJECT_TAG) {
 		git_tag *t = (git_tag *)obj;
 		const char *msg = git_tag_message(t);
@@ -579,6 +577,63 @@ int source_tag_details(struct source_cache *c, const char *tag, struct tag_detai
 		out->date = (long long)git_commit_time(commit);
 	git_object_free(peeled);
 	git_object_free(obj);
+	return 0;
+}
+
+int source_tag_details(struct source_cache *c, const char *tag, struct tag_details *out,
+		       struct up_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	git_object *obj = NULL;
+	if (lookup_tag_object(c, tag, &obj, err) < 0)
+		return -1;
+	return object_details(c, obj, out, err);
+}
+
+int source_object_details(struct source_cache *c, const char *object, struct tag_details *out,
+			  struct up_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	git_oid oid;
+	git_object *obj = NULL;
+	int rc = git_oid_fromstr(&oid, object);
+	if (rc == 0)
+		rc = git_object_lookup(&obj, c->repo, &oid, GIT_OBJECT_ANY);
+	if (rc < 0)
+		return git_fail(err, UP_ERR_SOURCE, rc, "cannot read object", c->dir);
+	return object_details(c, obj, out, err);
+}
+
+int source_tag_raw(struct source_cache *c, const char *tag, char object[41], char **data,
+		   size_t *len, struct up_error *err)
+{
+	*data = NULL;
+	*len = 0;
+	char *ref = tag_ref(tag);
+	if (!ref)
+		return err_set(err, UP_ERR_SOURCE, "invalid tag name");
+	git_oid oid;
+	git_odb *odb = NULL;
+	git_odb_object *o = NULL;
+	int rc = git_reference_name_to_id(&oid, c->repo, ref);
+	free(ref);
+	if (rc == 0)
+		rc = git_repository_odb(&odb, c->repo);
+	if (rc == 0)
+		rc = git_odb_read(&o, odb, &oid);
+	if (rc < 0) {
+		git_odb_free(odb);
+		return git_fail(err, UP_ERR_SOURCE, rc, "cannot read tag", c->dir);
+	}
+	git_oid_tostr(object, 41, &oid);
+	if (git_odb_object_type(o) == GIT_OBJECT_TAG) {
+		*len = git_odb_object_size(o);
+		*data = xmalloc(*len + 1);
+		memcpy(*data, git_odb_object_data(o), *len);
+		(*data)[*len] = '\0';
+	}
+	git_odb_object_free(o);
+	git_odb_free(odb);
 	return 0;
 }
 

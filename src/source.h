@@ -74,6 +74,17 @@ void tag_details_free(struct tag_details *d);
 int source_tag_details(struct source_cache *c, const char *tag, struct tag_details *out,
 		       struct up_error *err);
 
+/* Like source_tag_details() for an object id (a tag object or a commit):
+ * what was verified is what gets installed, with no second ref lookup. */
+int source_object_details(struct source_cache *c, const char *object, struct tag_details *out,
+			  struct up_error *err);
+
+/* The object refs/tags/TAG points at: its id, and for a tag object its raw
+ * bytes (headers, message and any appended signature; *data NUL-terminated
+ * after len bytes). A lightweight tag gives *data NULL. */
+int source_tag_raw(struct source_cache *c, const char *tag, char object[41], char **data,
+		   size_t *len, struct up_error *err);
+
 /* Subjects of the commits reachable from `to` but not from `from` (from may
  * be NULL or ""), newest first, at most max; *total gets the full count. */
 int source_commit_subjects(struct source_cache *c, const char *from, const char *to, size_t max,

@@ -104,6 +104,11 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX drills_by_target ON drills (target, time);"
 	"CREATE TABLE notices (target TEXT NOT NULL, event TEXT NOT NULL, subject TEXT NOT NULL,"
 	" time INTEGER NOT NULL, PRIMARY KEY (target, event, subject));",
+
+	/* 4 -> 5: each release's signature verdict ("signed", "unsigned"...)
+	 * and its description ("signed by PRINCIPAL (FINGERPRINT)"). */
+	("ALTER TABLE releases ADD COLUMN verdict TEXT;"
+	 "ALTER TABLE releases ADD COLUMN trust TEXT;"),
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) == STORE_SCHEMA_VERSION,
@@ -772,6 +777,8 @@ void store_release_seen_free(struct release_seen *r)
 	free(r->object);
 	free(r->first_object);
 	free(r->kind);
+	free(r->verdict);
+	free(r->trust);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -791,15 +798,20 @@ int store_releases_record(struct store *s, const char *target, const struct rele
 		/* moved is sticky: once a tag pointed elsewhere, it stays suspect. */
 		if (store_run(s, err,
 			      "INSERT INTO releases (target, tag, version, object, first_object, kind,"
-			      " flags, tag_time, first_seen, last_seen, moved)"
-			      " VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, 0)"
+			      " flags, tag_time, first_seen, last_seen, moved, verdict, trust)"
+			      " VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11)"
 			      " ON CONFLICT (target, tag) DO UPDATE SET"
 			      " version = excluded.version, object = excluded.object,"
-			      " kind = excluded.kind, flags = excluded.flags,"
-			      " tag_time = excluded.tag_time, last_seen = excluded.last_seen,"
-			      " moved = (moved OR excluded.object <> first_object)",
-			      "sssssIIII", target, r->tag, r->version, r->object, r->kind,
-			      (long long)r->flags, r->tag_time, first, now) < 0) {
+			      /* a row without kind (an install's) keeps the check's */
+			      " kind = COALESCE(excluded.kind, kind),"
+			      " flags = CASE WHEN excluded.kind IS NULL THEN flags ELSE excluded.flags END,"
+			      " tag_time = CASE WHEN excluded.tag_time <> 0 THEN excluded.tag_time"
+			      " ELSE tag_time END, last_seen = excluded.last_seen,"
+			      " moved = (moved OR excluded.object <> first_object),"
+			      " verdict = COALESCE(excluded.verdict, verdict),"
+			      " trust = COALESCE(excluded.trust, trust)",
+			      "sssssIIIIss", target, r->tag, r->version, r->object, r->kind,
+			      (long long)r->flags, r->tag_time, first, now, r->verdict, r->trust) < 0) {
 			store_write_rollback(s);
 			return -1;
 		}
@@ -820,6 +832,8 @@ static void store_fill_release(sqlite3_stmt *st, void *p)
 	r->first_seen = sqlite3_column_int64(st, 7);
 	r->last_seen = sqlite3_column_int64(st, 8);
 	r->moved = sqlite3_column_int(st, 9) != 0;
+	r->verdict = store_col_text(st, 10);
+	r->trust = store_col_text(st, 11);
 }
 
 static void store_drop_release(void *p)
@@ -835,7 +849,7 @@ int store_releases_list(struct store *s, const char *target, struct release_seen
 	*n = 0;
 	int rc = store_stmt(s, err, &st,
 			    "SELECT tag, version, object, first_object, kind, flags, tag_time,"
-			    " first_seen, last_seen, moved FROM releases WHERE target = ?"
+			    " first_seen, last_seen, moved, verdict, trust FROM releases WHERE target = ?"
 			    " ORDER BY first_seen DESC, tag_time DESC, id DESC", "s", target);
 	if (rc == 0)
 		rc = store_collect(s, err, st, sizeof(**out), store_fill_release,

@@ -18,8 +18,9 @@
 #include "error.h"
 
 /* Version 1: targets, releases. Version 2: jobs, job_steps, job_events.
- * Version 3: intents. Version 4: drills (drill.c), notices (notify.c). */
-#define STORE_SCHEMA_VERSION 4
+ * Version 3: intents. Version 4: drills (drill.c), notices (notify.c).
+ * Version 5: releases' signature verdicts. */
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -102,6 +103,8 @@ struct release_seen {
 	long long tag_time;  /* tagger or commit time, 0 = unknown */
 	long long first_seen; /* recording: 0 = now */
 	bool moved;
+	char *verdict;       /* "signed", "unsigned"... NULL = not verified (kept) */
+	char *trust;         /* "signed by PRINCIPAL (FINGERPRINT)"..., NULL = kept */
 	/* Filled by store_releases_list(); ignored by store_releases_record(). */
 	char *first_object;  /* the object id the tag had when first seen */
 	long long last_seen;

@@ -12,6 +12,7 @@ enum upkeep_exit {
 	EXIT_MISMATCH = 5,        /* adopt: the tree differs; install: local drift */
 	EXIT_ROLLED_BACK = 6,     /* install: failed after the switch, old release back */
 	EXIT_BROKEN = 7,          /* install: rollback failed or old release unhealthy */
+	EXIT_UNTRUSTED = 8,       /* install: refused by the signature policy or a moved tag */
 	EXIT_RECOVER_INCONSISTENT = 10, /* recover: a target holds neither tree; untouched */
 	EXIT_RECOVER_UNHEALTHY = 11,    /* recover: rolled back, but a hook or health failed */
 	EXIT_NOT_FOUND = 13,      /* restore: no such snapshot of the target, or path in it */

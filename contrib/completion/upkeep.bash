@@ -13,7 +13,7 @@
 _upkeep_commands='run check adopt backup snapshots restore verify files pin unpin forget prune diff export repair install drill recover'
 _upkeep_options='--config --batch --json --quiet --verbose --check-config --list-targets --list-snapshots --demo
 	--note --to --force --read-data --all --yes --dry-run --current --output
-	--rebuild-index --allow-downgrade --force-drift --path --keep-preserved --ascii --no-color
+	--rebuild-index --allow-downgrade --allow-moved-tag --force-drift --path --keep-preserved --ascii --no-color
 	--help --version --list-crash-points'
 
 # _upkeep_words : sets words and cword from COMP_WORDS and COMP_CWORD,

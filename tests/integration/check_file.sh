@@ -119,9 +119,9 @@ rc_is 0 "table mode, up to date: exit 0"
 # ---------------------------------------------------------------- table output
 up --config "$CFG" --batch check app pre
 rc_is 100 "table mode: exit 100"
-like "$(cat "$OUT")" '^ *TARGET +INSTALLED +AVAILABLE +KIND +FLAGS +NEWER *$' \
-	"table header: TARGET INSTALLED AVAILABLE KIND FLAGS NEWER"
-like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 *$' "table row: app 1.0.0 2.0.0 major security 3"
+like "$(cat "$OUT")" '^ *TARGET +INSTALLED +AVAILABLE +KIND +FLAGS +NEWER +TRUST *$' \
+	"table header: TARGET INSTALLED AVAILABLE KIND FLAGS NEWER TRUST"
+like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 +unsigned *$' "table row: app 1.0.0 2.0.0 major security 3 unsigned"
 like "$(cat "$OUT")" '^pre +1\.0\.0 ' "table row for pre"
 unlike "$(grep '^pre ' "$OUT")" 'major|minor|patch|security' "table row for pre: no kind, no flags"
 ok "table mode prints no JSON" bash -c "! grep -q '^{' '$OUT'"

@@ -73,7 +73,7 @@ is "$(jq_target junk .newest)" 3.0.0 "junk: newest 3.0.0"
 
 up --config "$CFG" --batch check app
 rc_is 100 "table mode over http: exit 100"
-like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 *$' "table row: app 1.0.0 2.0.0 major security 3"
+like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 +unsigned *$' "table row: app 1.0.0 2.0.0 major security 3 unsigned"
 
 # The server saw the requests: upkeep really went over http.
 like "$(cat "$HTTP_ACCESS_LOG")" 'GET /git/app\.git/info/refs\?service=git-upload-pack .*libgit2' \

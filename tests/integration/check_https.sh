@@ -97,7 +97,7 @@ is "$(jq_target big .newer)" 9 "big: 9 newer"
 
 up --config "$CFG" --batch check app
 rc_is 100 "table mode over https: exit 100"
-like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 *$' "table row: app 1.0.0 2.0.0 major security 3"
+like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 +unsigned *$' "table row: app 1.0.0 2.0.0 major security 3 unsigned"
 
 # The server saw the requests: upkeep really went over https, listing and
 # fetching. lighttpd writes its access log in batches: wait for it a little.

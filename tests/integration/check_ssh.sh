@@ -124,7 +124,7 @@ ok "sshd logged key logins by $SSH_USER for this check" test "$after" -gt "$befo
 
 up --config "$CFG" --batch check app
 rc_is 100 "table mode over ssh: exit 100"
-like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 *$' "table row: app 1.0.0 2.0.0 major security 3"
+like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 +unsigned *$' "table row: app 1.0.0 2.0.0 major security 3 unsigned"
 
 # Nothing newer than what is installed: exit 0.
 mkdir -p "$T/apps/latest"

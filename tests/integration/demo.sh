@@ -88,7 +88,7 @@ fi
 
 up --config "$D/upkeep.yaml" --batch check "$name"
 rc_is 100 "demo: table mode exits 100"
-like "$(cat "$OUT")" "^$name +1\.0\.0 +2\.0\.0 +major +security +3 *$" "demo: table row $name 1.0.0 2.0.0 major security 3"
+like "$(cat "$OUT")" "^$name +1\.0\.0 +2\.0\.0 +major +security +3 +unsigned *$" "demo: table row $name 1.0.0 2.0.0 major security 3 unsigned"
 
 # ---------------------------------------------------------------- where a demo may go
 up --demo "$T/demo2"

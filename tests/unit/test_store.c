@@ -215,7 +215,7 @@ static void test_create_and_reopen(void **state)
 	assert_true(exists(f->db));
 	assert_true(exists(f->lock));
 	assert_int_equal(q_int(store_db(s), "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 4);
+	assert_int_equal(STORE_SCHEMA_VERSION, 5);
 	CHECK_OK(store_target_set_installed(s, "wiki", "1.0.0", "v1.0.0", "abc", &ck_err));
 	store_close(&s);
 	assert_null(s);
@@ -514,6 +514,9 @@ static void test_migration_from_v1(void **state)
 			       " AND name IN ('jobs', 'job_steps', 'job_events', 'intents')"), 4);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 			       " AND name IN ('drills', 'notices')"), 2);
+	/* 5: the verdict columns, empty for releases seen before */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM releases WHERE verdict IS NULL"
+			       " AND trust IS NULL"), 1);
 	char *mode = q_text(db, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);

@@ -1,0 +1,77 @@
+#!/bin/bash
+# trust_gpg.sh - OpenPGP-signed tags checked by gpgv against the keyring the
+# config names: signed, unknown key, expired key, a tampered tag object, gpgv
+# missing; the install preflight under "required".
+. "$top_srcdir/tests/lib.sh"
+command -v gpg > /dev/null 2>&1 || skip_all "gpg missing (apt-get install gnupg)"
+command -v gpgv > /dev/null 2>&1 || skip_all "gpgv missing (apt-get install gpgv)"
+umask 022
+
+export GNUPGHOME=$T/gnupg
+mkdir -m 700 "$GNUPGHOME"
+genkey() { # genkey UID [FAKED-TIME EXPIRY]
+	gpg -q --batch --passphrase '' ${2:+--faked-system-time "$2"} \
+		--quick-gen-key "$1" ed25519 sign "${3:-never}" 2> /dev/null || bail "gpg key $1"
+}
+genkey "Release Signer <release@upkeep.invalid>"
+genkey "Stranger <stranger@upkeep.invalid>"
+genkey "Old Signer <old@upkeep.invalid>" 20200101T000000 1y
+fpr() { gpg --with-colons --fingerprint "$1" | awk -F: '$1 == "fpr" { print $10; exit }'; }
+gpg -q --batch --export release@upkeep.invalid old@upkeep.invalid > "$T/keyring.gpg" \
+	|| bail "gpg --export"
+# signing with the key that expired in 2021 needs a clock in 2020
+printf '#!/bin/sh\nexec gpg --faked-system-time 20200601T000000 "$@"\n' > "$T/gpg-2020"
+chmod 755 "$T/gpg-2020"
+
+W=$T/work/app
+git_work "$W"
+signed() { # signed UID TAG [GPG-PROGRAM]
+	printf 'version=%s\n' "$2" > "$W/VERSION"
+	git -C "$W" add -A && git -C "$W" commit -q -m "Release $2" || bail "commit $2"
+	git -C "$W" -c gpg.program="${3:-gpg}" tag -s -u "$1" -m "Release $2" "$2" 2> /dev/null \
+		|| bail "git tag -s $2"
+}
+signed release@upkeep.invalid v1.0.0
+signed stranger@upkeep.invalid v1.1.0
+signed old@upkeep.invalid v1.2.0 "$T/gpg-2020"
+signed release@upkeep.invalid v1.3.0
+git -C "$W" cat-file tag v1.3.0 | sed 's/^Release v1.3.0$/Release v1.3.0 (edited)/' > "$T/tampered"
+grep -q edited "$T/tampered" || bail "tampering failed"
+git -C "$W" update-ref refs/tags/v1.3.0 "$(git -C "$W" hash-object -t tag -w "$T/tampered")" \
+	|| bail "write the tampered tag"
+git_bare "$W" "$T/srv/app.git"
+
+mkdir -p "$T/apps"
+CFG=$T/upkeep.yaml
+config_new "$CFG"
+config_target "$CFG" app "file://$T/srv/app.git" "$T/apps/app" stable semver \
+	"verify: { signatures: required, keyring: $T/keyring.gpg }"
+
+plan 13
+
+up --config "$CFG" --batch check --json
+rc_is 100 "check: exit 100"
+is "$(jq_release app v1.0.0 .verdict)" "signed" "a key in the keyring: signed"
+is "$(jq_release app v1.0.0 .trust)" \
+	"signed by Release Signer <release@upkeep.invalid> ($(fpr release@upkeep.invalid))" \
+	"signed by the user id (the primary key's fingerprint)"
+is "$(jq_release app v1.1.0 .verdict)" "unknown key" "a key not in the keyring: unknown key"
+is "$(jq_release app v1.2.0 .verdict)" "key expired" "a key that has expired: key expired"
+is "$(jq_release app v1.3.0 .verdict)" "bad signature" "message edited after signing: bad signature"
+ok "gpgv's private directories are removed" \
+	test -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'upkeep-gpgv-*' -newer "$CFG" 2> /dev/null)"
+
+inst() { up --config "$CFG" --batch install --json "$@"; }
+inst app 1.2.0
+rc_is 8 "install: key expired refused (exit 8)"
+inst app 1.3.0
+rc_is 8 "install: bad signature refused"
+inst app 1.0.0
+rc_is 0 "install: signed installs"
+is "$(jq -r .verdict < "$OUT")" "signed" "json: the install's verdict"
+
+# no gpgv to run: the verdict says so, nothing is trusted
+run env PATH=/nonexistent "$UPKEEP" --config "$CFG" --batch check --json
+is "$(jq_release app v1.1.0 .verdict)" "error" "gpgv missing: verdict error"
+like "$(jq_release app v1.1.0 .trust)" "cannot run gpgv" "... saying gpgv cannot be run"
+gpgconf --kill gpg-agent 2> /dev/null || true
