@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "jobs.h"
 #include "overlay.h"
+#include "tagverify.h"
 #include "ui.h"
 
 /* What an install job needs from the confirmation. */
@@ -124,8 +125,22 @@ static void release_lines(struct overlay *ov, const struct target_row *row,
 	v = draw_escape(rel->tagger ? rel->tagger : _("(lightweight tag: no tagger)"));
 	overlay_add(ov, ROLE_NORMAL, _("Tagger: %s"), v);
 	free(v);
-	/* L10N: the signature verdict; signatures are not checked yet. */
-	overlay_add(ov, ROLE_DIM, "%s", _("Signature: not verified (this upkeep cannot check signatures yet)"));
+	if (rel->verified) {
+		/* the verdict text holds escaped untrusted parts (signer, detail) */
+		char *trust = tagverify_describe(&rel->trust);
+		enum tag_verdict vd = rel->trust.verdict;
+		int role = vd == VERDICT_SIGNED ? ROLE_OK
+			   : vd == VERDICT_UNSIGNED || vd == VERDICT_NOT_CHECKED ? ROLE_DIM : ROLE_ERROR;
+		/* L10N: the signature verdict (upkeep(1), TRUST). */
+		overlay_add(ov, role, _("Signature: %s"), trust);
+		free(trust);
+	} else {
+		overlay_add(ov, ROLE_DIM, "%s", _("Signature: not checked (the tag was not fetched)"));
+	}
+	if (rel->moved)
+		/* L10N: the tag points at another object than when first seen. */
+		overlay_add(ov, ROLE_ERROR, _("Tag moved: first seen at %s, now %s"), rel->first_object,
+			    rel->object);
 	overlay_add(ov, ROLE_NORMAL, "%s", "");
 	if (rel->message) {
 		overlay_add(ov, ROLE_HEADER, "%s", _("Tag message:"));

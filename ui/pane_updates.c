@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <curses.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "escape.h"
 #include "i18n.h"
 #include "pane.h"
+#include "tagverify.h"
 #include "util.h"
 
 /* Rows kept for the details under the list, when there is room. */
@@ -34,7 +36,34 @@ struct row_view {
 	const struct release *newest;  /* newest offered, or NULL */
 	size_t offered;
 	unsigned flags;
+	const char *trust;             /* the newest's trust mark, or NULL */
+	bool trust_bad;
 };
+
+/* A short word for a release's signature verdict (upkeep(1), TRUST), shown
+ * after the flags; NULL for the common cases (unsigned, not checked), which
+ * get no mark. *bad: install would refuse it. */
+static const char *trust_mark(const struct release *rel, bool *bad)
+{
+	*bad = rel->moved;
+	if (rel->moved)
+		/* L10N: the release's tag moved since first seen; keep short. */
+		return _("moved");
+	if (!rel->verified)
+		return NULL;
+	switch (rel->trust.verdict) {
+	/* L10N: signature verdicts, short forms of upkeep(1)'s TRUST section. */
+	case VERDICT_SIGNED: return _("signed");
+	case VERDICT_UNSIGNED:
+	case VERDICT_NOT_CHECKED: return NULL;
+	case VERDICT_BAD: *bad = true; return _("bad sig");
+	case VERDICT_UNKNOWN_KEY: *bad = true; return _("unknown key");
+	case VERDICT_EXPIRED: *bad = true; return _("key expired");
+	case VERDICT_WRONG_TAG: *bad = true; return _("wrong tag");
+	case VERDICT_ERROR: *bad = true; return _("unverifiable");
+	}
+	return NULL;
+}
 
 static const char *const headings[COL_COUNT] = {
 	[COL_NAME] = N_("Target"), [COL_INST] = N_("Installed"), [COL_NEWEST] = N_("Newest"),
@@ -50,7 +79,7 @@ static const char *const headings[COL_COUNT] = {
 
 static struct row_view row_view(const struct target_row *row)
 {
-	struct row_view v = { NULL, 0, 0 };
+	struct row_view v = { NULL, 0, 0, NULL, false };
 	const struct check_result *r = row->result;
 
 	if (!r || !r->ok)
@@ -60,6 +89,8 @@ static struct row_view row_view(const struct target_row *row)
 		v.newest = &r->releases[i];
 	v.offered = check_count_offered(r);
 	v.flags = model_offered_flags(r);
+	if (v.newest)
+		v.trust = trust_mark(v.newest, &v.trust_bad);
 	return v;
 }
 
@@ -107,7 +138,10 @@ static void layout_compute(const struct ui *ui, int width, struct columns *L)
 			want[COL_INST] = w;
 		if (v.newest && (w = untrusted_width(v.newest->version.text)) > want[COL_NEWEST])
 			want[COL_NEWEST] = w;
-		if ((w = flags_width(v.flags)) > want[COL_FLAGS])
+		w = flags_width(v.flags);
+		if (v.trust)
+			w += (w ? 1 : 0) + draw_width(v.trust);
+		if (w > want[COL_FLAGS])
 			want[COL_FLAGS] = w;
 		if (row->last_job && (w = untrusted_width(row->last_job)) > want[COL_LASTJOB])
 			want[COL_LASTJOB] = w;
@@ -208,6 +242,10 @@ static void draw_row(const struct ui *ui, const struct columns *L, int y, size_t
 		draw_text(y, L->x[COL_NEWEST], L->w[COL_NEWEST], row->result->ok ? "-" : "?", extra);
 	}
 	draw_flags(y, L->x[COL_FLAGS], L->w[COL_FLAGS], v.flags, extra);
+	int fw = flags_width(v.flags), tx = fw ? fw + 1 : 0;
+	if (v.trust && draw_width(v.trust) <= L->w[COL_FLAGS] - tx)
+		draw_text(y, L->x[COL_FLAGS] + tx, L->w[COL_FLAGS] - tx, v.trust,
+			  draw_attr(v.trust_bad ? ROLE_ERROR : ROLE_OK) | extra);
 	if (row->result && row->result->ok) {
 		snprintf(buf, sizeof buf, "%zu", v.offered);
 		draw_text(y, L->x[COL_NEWER], L->w[COL_NEWER], buf,
@@ -332,6 +370,12 @@ static void detail_releases(struct lines *ln, const struct check_result *r)
 		if (x + 10 < end && rel->date > 0) {
 			draw_text(ln->y, x, 10, draw_date(rel->date, date, sizeof date), A_NORMAL);
 			x += 11;
+		}
+		bool bad;
+		const char *mark = trust_mark(rel, &bad);
+		if (mark && x + draw_width(mark) < end) {
+			draw_text(ln->y, x, end - x, mark, draw_attr(bad ? ROLE_ERROR : ROLE_DIM));
+			x += draw_width(mark) + 1;
 		}
 		if (!rel->in_channel && x < end)
 			/* L10N: after a release the channel does not offer. */

@@ -33,7 +33,7 @@ see 'Tag message:' "the details show the tag message"
 see 'One file per note; notes are migrated on first start' "... its text"
 see 'Commits since 1\.0\.0: 5' "the details count the commits since the installed release"
 see 'Migrate notes on first start' "... and list their subjects"
-see 'Signature: not verified' "the details give the signature verdict"
+see 'Signature: unsigned' "the details give the signature verdict"
 keys End
 see 'Install plan: 1\.0\.0 -> 2\.0\.0' "the details end with the install plan"
 see 'health: .*notekeeper --health' "the plan names the health check"
