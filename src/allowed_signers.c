@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "i18n.h"
 #include "sshsig.h"
 #include "util.h"
 
@@ -344,7 +345,7 @@ int allowed_signers_load(const char *path, struct allowed_signers *out, struct u
 	memset(out, 0, sizeof(*out));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return err_set(err, UP_ERR_CONFIG, "%s: cannot read the allowed signers: %s", path,
+		return err_set(err, UP_ERR_CONFIG, _("%s: cannot read the allowed signers: %s"), path,
 			       strerror(errno));
 	struct strbuf sb = STRBUF_INIT;
 	char chunk[8192];
@@ -357,7 +358,7 @@ int allowed_signers_load(const char *path, struct allowed_signers *out, struct u
 	if (n < 0)
 		rc = err_set(err, UP_ERR_CONFIG, "%s: %s", path, strerror(saved));
 	else if (sb.len > ALLOWED_SIGNERS_MAX)
-		rc = err_set(err, UP_ERR_CONFIG, "%s: larger than %d bytes", path, ALLOWED_SIGNERS_MAX);
+		rc = err_set(err, UP_ERR_CONFIG, _("%s: larger than %d bytes"), path, ALLOWED_SIGNERS_MAX);
 	else
 		rc = allowed_signers_parse(sb.buf ? sb.buf : "", sb.len, path, out, err);
 	strbuf_release(&sb);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "i18n.h"
 #include "util.h"
 
 /* Status output beyond this is not read (a keyring with one signature
@@ -186,7 +187,7 @@ static int spawn_gpgv(char *const argv[], int *out_fd, pid_t *pid, struct up_err
 	if (rc != 0) {
 		close(pfd[0]);
 		return err_set(err, UP_ERR_USAGE,
-			       "cannot run gpgv to check an OpenPGP signature: %s (install gpgv)",
+			       _("cannot run gpgv to check an OpenPGP signature: %s (install gpgv)"),
 			       strerror(rc));
 	}
 	*out_fd = pfd[0];
@@ -238,7 +239,7 @@ int gpgverify_run(const char *keyring, const void *payload, size_t payload_len,
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		if (!in_time)
-			rc = err_set(err, UP_ERR_TIMEOUT, "gpgv did not finish within %d s",
+			rc = err_set(err, UP_ERR_TIMEOUT, _("gpgv did not finish within %d s"),
 				     GPGVERIFY_TIMEOUT_MS / 1000);
 		else
 			gpgverify_parse_status(sb.buf ? sb.buf : "",
