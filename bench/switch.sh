@@ -125,6 +125,7 @@ targets:
     path: $B/apps/app
     hooks: { pre_install: "$B/pre.sh", post_install: "$B/post.sh" }
     health: { command: "$B/health.sh", retries: 0, timeout: 30s }
+    limits: { fetch_size: 16G, fetch_time: 2h }
 EOF
 "$UPKEEP" --config "$CFG" --batch adopt app 1.0.0 > /dev/null
 
