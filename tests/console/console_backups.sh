@@ -82,12 +82,12 @@ see '#[0-9]+ +backup notekeeper .*running' "a large backup runs"
 see 'snapshot +[^ ]+ +[0-9.]+ [KMG]iB, [0-9]+ files, [0-9.]+ [KMG]iB/s' \
 	"Progress shows the step's bytes, files and rate"
 tm resize-window -t upkeep -x 80 -y 24
+see_row 24 'help' "at 80x24 the status line is on row 24"
 see '#[0-9]+ +backup notekeeper .*running' "resized to 80x24 during the job: still shown"
 ok "at 80x24 no line is wider than 80 columns" test "$(widest)" -le 80
-like "$(printf '%s\n' "$SCREEN" | sed -n 24p)" 'help' "at 80x24 the status line is on row 24"
 tm resize-window -t upkeep -x 200 -y 60
+see_row 60 'help' "at 200x60 the status line is on row 60"
 see '#[0-9]+ +backup notekeeper .*running' "resized to 200x60 during the job"
-like "$(printf '%s\n' "$SCREEN" | sed -n 60p)" 'help' "at 200x60 the status line is on row 60"
 keys x
 see 'Cancel backup notekeeper\?' "x asks before cancelling"
 keys y

@@ -68,6 +68,21 @@ see() {
 	fi
 }
 
+# see_row N ERE DESC : waits until row N of the screen matches (a resize
+# is drawn a little later than tmux reports it).
+see_row() {
+	local deadline=$((SECONDS + WAIT_S))
+	while :; do
+		SCREEN=$(screen)
+		printf '%s\n' "$SCREEN" | sed -n "$1p" | grep -Eq -- "$2" && { pass "$3"; return 0; }
+		if [ $SECONDS -ge $deadline ]; then
+			fail "$3"; diag "row $1 does not match /$2/ within ${WAIT_S}s; screen:"
+			diag "$SCREEN"; return 1
+		fi
+		sleep 0.05
+	done
+}
+
 # gone ERE DESC
 gone() {
 	if wait_gone "$1"; then pass "$2"; else
