@@ -9,6 +9,9 @@ umask 022
 
 export GNUPGHOME=$T/gnupg
 mkdir -m 700 "$GNUPGHOME"
+# gpg starts an agent for GNUPGHOME: stop it on every exit (a failed run
+# keeps $T, and with it the agent's socket).
+trap '_st=$?; gpgconf --kill gpg-agent > /dev/null 2>&1; (exit $_st); _cleanup' EXIT
 genkey() { # genkey UID [FAKED-TIME EXPIRY]
 	gpg -q --batch --passphrase '' ${2:+--faked-system-time "$2"} \
 		--quick-gen-key "$1" ed25519 sign "${3:-never}" 2> /dev/null || bail "gpg key $1"
@@ -74,4 +77,3 @@ is "$(jq -r .verdict < "$OUT")" "signed" "json: the install's verdict"
 run env PATH=/nonexistent "$UPKEEP" --config "$CFG" --batch check --json
 is "$(jq_release app v1.1.0 .verdict)" "error" "gpgv missing: verdict error"
 like "$(jq_release app v1.1.0 .trust)" "cannot run gpgv" "... saying gpgv cannot be run"
-gpgconf --kill gpg-agent 2> /dev/null || true
