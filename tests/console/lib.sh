@@ -8,6 +8,7 @@
 #   screen             the visible pane, one line per row
 #   see ERE DESC / gone ERE DESC   assertions that poll the screen (50 ms)
 #   wait_for ERE / wait_gone ERE   the same without the assertion
+#   wait_idle          until the tab bar counts no running job
 #   console_pid | widest | alternate_on
 # The deadline for one screen is UPKEEP_CONSOLE_WAIT seconds (default 30).
 
@@ -59,6 +60,11 @@ wait_gone() {
 		sleep 0.05
 	done
 }
+
+# wait_idle : waits until the tab bar counts no running job (row 1 shows
+# "2 Progress (N)" while any runs). Keys that the console refuses while a
+# job runs (e) are sent only after this.
+wait_idle() { wait_gone '^.* 2 [^ ]+ \([0-9]+\) '; }
 
 # see ERE DESC : an assertion that waits for the screen.
 see() {
