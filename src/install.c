@@ -15,7 +15,6 @@
 #include "archive_index.h"
 #include "asset.h"
 #include "asset_extract.h"
-#include "crashpoint.h"
 #include "escape.h"
 #include "i18n.h"
 #include "jobsnap.h"
@@ -23,6 +22,7 @@
 #include "stage.h"
 #include "store.h"
 #include "swap.h"
+#include "switchjob.h"
 #include "switchover.h"
 #include "upkeep.h"
 
@@ -336,16 +336,6 @@ static int step_preflight(struct switchover *sw, void *ctx)
 	return rc;
 }
 
-/* A failed step that does not roll back: before the switch, or finish. */
-static int fail_step(struct job *j, const char *name)
-{
-	free(j->r->failed_step);
-	j->r->failed_step = xstrdup(name);
-	if (strcmp(name, "finish") == 0)
-		j->r->outcome = INSTALL_BROKEN; /* switched and healthy, not recorded */
-	return -1;
-}
-
 /* Steps 3 to 7: snapshot and stage, the guarded switch (which rolls back
  * by itself), finish. */
 static int run_switch(struct job *j)
@@ -364,17 +354,17 @@ static int run_switch(struct job *j)
 	sw->data_ctx = &j->snap;
 	int rc;
 	if (switchover_intent_begin(sw, j->plan.tag, j->plan.commit, true, j->t->keep_releases) < 0)
-		rc = fail_step(j, "intent");
+		rc = switchjob_fail_step(j->r, "intent");
 	else if (j->t->source.asset.url && switchover_step(sw, "download", do_download, NULL) < 0)
-		rc = fail_step(j, "download"); /* the release's payload is its asset */
+		rc = switchjob_fail_step(j->r, "download"); /* the release's payload is its asset */
 	else if (switchover_step(sw, "snapshot", do_snapshot, NULL) < 0)
-		rc = fail_step(j, "snapshot");
+		rc = switchjob_fail_step(j->r, "snapshot");
 	else if (switchover_step(sw, "stage", do_stage, NULL) < 0)
-		rc = fail_step(j, "stage");
+		rc = switchjob_fail_step(j->r, "stage");
 	else if ((rc = switchover_run(sw)) < 0)
 		; /* rolled back, outcome set */
 	else if (switchover_step(sw, "finish", step_finish, NULL) < 0)
-		rc = fail_step(j, "finish");
+		rc = switchjob_fail_step(j->r, "finish");
 	else
 		j->r->outcome = INSTALL_DONE;
 	sw->action = NULL;
@@ -384,31 +374,10 @@ static int run_switch(struct job *j)
 
 static void job_close(struct job *j, int rc)
 {
-	static const enum job_state states[] = {
-		[INSTALL_FAILED] = JOB_FAILED, [INSTALL_DONE] = JOB_OK, [INSTALL_CURRENT] = JOB_OK,
-		[INSTALL_ROLLED_BACK] = JOB_ROLLED_BACK, [INSTALL_BROKEN] = JOB_FAILED,
-	};
-	struct switchover *sw = &j->sw;
-	struct up_error e = UP_ERROR_INIT;
-	if (sw->job)
-		crashpoint("install.before-close");
-	if (sw->s && sw->job) {
-		store_job_set_state(sw->s, sw->job, states[j->r->outcome], rc < 0 ? sw->err.msg : NULL,
-				    &e);
-		err_clear(&e);
-		store_target_record_outcome(sw->s, j->t->name, install_outcome_name(j->r->outcome), &e);
-		err_clear(&e);
-	}
-	store_close(&sw->s);
+	switchjob_close(&j->sw, rc, install_outcome_name(j->r->outcome));
 	release_plan_clear(&j->plan);
 	asset_plan_clear(&j->asset);
 	jobsnap_clear(&j->snap);
-	if (sw->lock_fd >= 0) {
-		lockfile_release(sw->lock_fd);
-		close(sw->lock_fd);
-	}
-	if (sw->job)
-		crashpoint("install.after-close");
 }
 
 int install_run(const struct config *cfg, const struct target_cfg *t, const char *version,
@@ -420,16 +389,7 @@ int install_run(const struct config *cfg, const struct target_cfg *t, const char
 	*sw = (struct switchover){ .t = t, .lock_fd = -1, .kind = "install", .r = r,
 				   .live = xstrdup(t->path), .carry_preserved = true };
 	r->to = version ? xstrdup(version) : NULL;
-	struct stat st;
-	int rc = install_lock_target(cfg->state_dir, t->name, &sw->lock_fd, &sw->err);
-	if (rc == 0)
-		rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &sw->s, &sw->err);
-	if (rc == 0)
-		rc = store_job_create(sw->s, "install", t->name, &sw->job, &sw->err);
-	if (rc == 0)
-		rc = store_job_set_state(sw->s, sw->job, JOB_RUNNING, NULL, &sw->err);
-	r->job = sw->job;
-	sw->live_existed = rc == 0 && stat(t->path, &st) == 0 && S_ISDIR(st.st_mode);
+	int rc = switchjob_open(sw, cfg);
 	if (rc == 0)
 		rc = switchover_step(sw, "preflight", step_preflight, NULL);
 	if (rc == 0 && j.plan.same) {
@@ -440,9 +400,7 @@ int install_run(const struct config *cfg, const struct target_cfg *t, const char
 	}
 	switchover_journal_timing(sw);
 	job_close(&j, rc);
-	if (rc < 0) {
-		err_set(err, sw->err.status, "%s", sw->err.msg ? sw->err.msg : _("install failed"));
-	}
+	switchjob_error(sw, rc, _("install failed"), err);
 	switchover_clear(sw);
 	return rc;
 }

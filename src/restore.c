@@ -14,16 +14,15 @@
 #include "archive_restore.h"
 #include "archive_snap.h"
 #include "archive_verify.h"
-#include "crashpoint.h"
 #include "datadump.h"
 #include "i18n.h"
 #include "jobsnap.h"
-#include "lockfile.h"
 #include "preflight.h"
 #include "restore_plan.h"
 #include "stage.h"
 #include "store.h"
 #include "swap.h"
+#include "switchjob.h"
 #include "switchover.h"
 #include "upkeep.h"
 
@@ -397,15 +396,6 @@ static int step_finish(struct switchover *sw, void *ctx)
 
 /* ---- the job ---- */
 
-static int fail_step(struct job *j, const char *name)
-{
-	free(j->r->failed_step);
-	j->r->failed_step = xstrdup(name);
-	if (strcmp(name, "finish") == 0)
-		j->r->outcome = INSTALL_BROKEN; /* switched and healthy, not recorded */
-	return -1;
-}
-
 /* What recovery needs if the process dies from here on (intent.h); a whole
  * restore records the snapshot's version, as finish does. */
 static int begin_intent(struct job *j)
@@ -455,15 +445,15 @@ static int run_restore(struct job *j)
 	setup_switch(j, &action);
 	int rc = jobsnap_scratch(&j->pre, j->cfg->state_dir, "restore", sw->job, &sw->err);
 	if (rc < 0)
-		rc = fail_step(j, "preflight");
+		rc = switchjob_fail_step(j->r, "preflight");
 	else if (begin_intent(j) < 0)
-		rc = fail_step(j, "intent");
+		rc = switchjob_fail_step(j->r, "intent");
 	for (size_t i = 0; rc == 0 && i < sizeof before / sizeof before[0]; i++)
 		if (switchover_step(sw, before[i].name, before[i].fn, NULL) < 0)
-			rc = fail_step(j, before[i].name);
+			rc = switchjob_fail_step(j->r, before[i].name);
 	if (rc == 0 && (rc = switchover_run(sw)) == 0) {
 		if (switchover_step(sw, "finish", step_finish, NULL) < 0)
-			rc = fail_step(j, "finish");
+			rc = switchjob_fail_step(j->r, "finish");
 		else
 			j->r->outcome = INSTALL_DONE;
 	}
@@ -474,38 +464,17 @@ static int run_restore(struct job *j)
 
 static void job_close(struct job *j, int rc)
 {
-	static const enum job_state states[] = {
-		[INSTALL_FAILED] = JOB_FAILED, [INSTALL_DONE] = JOB_OK, [INSTALL_CURRENT] = JOB_OK,
-		[INSTALL_ROLLED_BACK] = JOB_ROLLED_BACK, [INSTALL_BROKEN] = JOB_FAILED,
-	};
-	struct switchover *sw = &j->sw;
-	struct up_error e = UP_ERROR_INIT;
-	if (sw->job)
-		crashpoint("restore.before-close");
-	if (sw->s && sw->job) {
-		store_job_set_state(sw->s, sw->job, states[j->r->outcome], rc < 0 ? sw->err.msg : NULL,
-				    &e);
-		err_clear(&e);
-		/* a refused restore changed nothing: the target's last outcome stays */
-		if (j->r->outcome != INSTALL_FAILED || j->r->failed_step)
-			store_target_record_outcome(sw->s, j->t->name,
-						    j->r->outcome == INSTALL_DONE ? "restored" :
-						    install_outcome_name(j->r->outcome), &e);
-		err_clear(&e);
-	}
-	store_close(&sw->s);
+	const struct install_result *r = j->r;
+	/* a refused restore changed nothing: the target's last outcome stays */
+	bool changed = r->outcome != INSTALL_FAILED || r->failed_step;
+	switchjob_close(&j->sw, rc, !changed ? NULL : r->outcome == INSTALL_DONE ? "restored" :
+				    install_outcome_name(r->outcome));
 	archive_index_close(&j->idx);
 	snapshot_info_clear(&j->snap);
 	strvec_clear(&j->paths);
 	free(j->installed_tag);
 	free(j->snap_dumps);
 	jobsnap_clear(&j->pre);
-	if (sw->lock_fd >= 0) {
-		lockfile_release(sw->lock_fd);
-		close(sw->lock_fd);
-	}
-	if (sw->job)
-		crashpoint("restore.after-close");
 }
 
 int restore_run(const struct config *cfg, const struct target_cfg *t,
@@ -516,24 +485,14 @@ int restore_run(const struct config *cfg, const struct target_cfg *t,
 	struct switchover *sw = &j.sw;
 	*sw = (struct switchover){ .t = t, .lock_fd = -1, .kind = "restore", .r = r,
 				   .live = xstrdup(t->path) };
-	struct stat st;
-	int rc = install_lock_target(cfg->state_dir, t->name, &sw->lock_fd, &sw->err);
-	if (rc == 0)
-		rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &sw->s, &sw->err);
-	if (rc == 0)
-		rc = store_job_create(sw->s, "restore", t->name, &sw->job, &sw->err);
-	if (rc == 0)
-		rc = store_job_set_state(sw->s, sw->job, JOB_RUNNING, NULL, &sw->err);
-	r->job = sw->job;
-	sw->live_existed = rc == 0 && stat(t->path, &st) == 0 && S_ISDIR(st.st_mode);
+	int rc = switchjob_open(sw, cfg);
 	if (rc == 0)
 		rc = switchover_step(sw, "preflight", step_preflight, NULL);
 	if (rc == 0)
 		rc = run_restore(&j);
 	switchover_journal_timing(sw);
 	job_close(&j, rc);
-	if (rc < 0)
-		err_set(err, sw->err.status, "%s", sw->err.msg ? sw->err.msg : _("restore failed"));
+	switchjob_error(sw, rc, _("restore failed"), err);
 	switchover_clear(sw);
 	return rc;
 }
