@@ -17,29 +17,17 @@
 #
 # Usage: bench/asset.sh [UPKEEP_BINARY]
 # Env:   RUNS [3]   BENCH_DIR [/tmp/upkeep-bench-asset]   MB [100]
-set -euo pipefail
-export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1
-
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-UPKEEP=${1:-${UPKEEP:-}}
-if [ -z "$UPKEEP" ]; then
-	if [ -x ./upkeep ]; then UPKEEP=$PWD/upkeep; else UPKEEP=$SRC/build/upkeep; fi
-fi
-[ -x "$UPKEEP" ] || { echo "bench: no upkeep binary at $UPKEEP (give its path)" >&2; exit 1; }
-UPKEEP=$(cd "$(dirname "$UPKEEP")" && pwd)/$(basename "$UPKEEP")
+NO_COLOR=1; export NO_COLOR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_upkeep "${1:-}"
 RUNS=${RUNS:-3}
 MB=${MB:-100}
 B=${BENCH_DIR:-/tmp/upkeep-bench-asset}
-LIGHTTPD=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
+log() { bench_log "$@"; }
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-
-rm -rf "$B"; mkdir -p "$B/payload/app" "$B/www" "$B/home"
-export HOME=$B/home GIT_CONFIG_NOSYSTEM=1
-git config --global user.name bench; git config --global user.email bench@upkeep.invalid
-HTTP_PID=
-cleanup() { [ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null; wait 2>/dev/null; return 0; }
-trap cleanup EXIT
+rm -rf "$B"; mkdir -p "$B/payload/app" "$B/www"
+bench_git_home "$B/home"
+trap bench_stop_http EXIT
 
 # ------------------------------------------------------------------ the asset
 # 90% incompressible files of 256 KiB, 10% small text files (2,000).
@@ -65,26 +53,19 @@ log "payload: $FILES files, $PAYLOAD bytes; tar.gz $GZ bytes, tar.zst $ZST bytes
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-subj /CN=localhost -addext subjectAltName=DNS:localhost \
 	-keyout "$B/key.pem" -out "$B/cert.pem" < /dev/null > /dev/null 2>&1
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for try in 1 2 3 4 5 6 7 8 9 10; do
-	PORT=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-	port_busy "$PORT" && continue
-	cat > "$B/lighttpd.conf" <<EOF
+lighttpd_conf() {
+	cat <<EOF
 server.modules = ( "mod_openssl" )
 server.document-root = "$B/www"
 server.bind = "127.0.0.1"
-server.port = $PORT
+server.port = $1
 server.errorlog = "$B/lighttpd.err"
 ssl.engine = "enable"
 ssl.pemfile = "$B/cert.pem"
 ssl.privkey = "$B/key.pem"
 EOF
-	"$LIGHTTPD" -D -f "$B/lighttpd.conf" & HTTP_PID=$!
-	for i in $(seq 1 100); do port_busy "$PORT" && break; sleep 0.05; done
-	port_busy "$PORT" && break
-	kill "$HTTP_PID" 2>/dev/null || true; HTTP_PID=
-done
-[ -n "$HTTP_PID" ] || { echo "bench: lighttpd did not start" >&2; exit 1; }
+}
+bench_lighttpd lighttpd_conf "$B/lighttpd.conf"
 URL=https://localhost:$PORT
 
 # ------------------------------------------------------------------ releases

@@ -15,32 +15,20 @@
 # Env:   RUNS [20]   BENCH_DIR [/tmp/upkeep-bench-check]   TAGS [1000]
 #        TARGETS [20]   UPKEEP (binary; default ./upkeep, then <src>/build/upkeep)
 # Uses hyperfine when installed, else a loop timed with date +%s%N.
-set -euo pipefail
-export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1
-
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-UPKEEP=${1:-${UPKEEP:-}}
-if [ -z "$UPKEEP" ]; then
-	if [ -x ./upkeep ]; then UPKEEP=$PWD/upkeep; else UPKEEP=$SRC/build/upkeep; fi
-fi
-[ -x "$UPKEEP" ] || { echo "bench: no upkeep binary at $UPKEEP (give its path)" >&2; exit 1; }
-UPKEEP=$(cd "$(dirname "$UPKEEP")" && pwd)/$(basename "$UPKEEP")
+NO_COLOR=1; export NO_COLOR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_upkeep "${1:-}"
 RUNS=${RUNS:-20}
 TAGS=${TAGS:-1000}
 TARGETS=${TARGETS:-20}
 B=${BENCH_DIR:-/tmp/upkeep-bench-check}
-LIGHTTPD=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 BACKEND=$(git --exec-path)/git-http-backend
 HYPERFINE=$(command -v hyperfine || true)
+log() { bench_log "$@"; }
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-
-rm -rf "$B"; mkdir -p "$B/srv" "$B/apps" "$B/home"
-export HOME=$B/home GIT_CONFIG_NOSYSTEM=1
-git config --global user.name bench; git config --global user.email bench@upkeep.invalid
-HTTP_PID=
-cleanup() { [ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null; wait 2>/dev/null; return 0; }
-trap cleanup EXIT
+rm -rf "$B"; mkdir -p "$B/srv" "$B/apps"
+bench_git_home "$B/home"
+trap bench_stop_http EXIT
 
 # ------------------------------------------------------------------ repositories
 log "building a repository with $TAGS tags"
@@ -72,15 +60,12 @@ for i in $(seq 1 "$TARGETS"); do
 done
 
 # ------------------------------------------------------------------ http server
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for try in 1 2 3 4 5 6 7 8 9 10; do
-	PORT=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-	port_busy "$PORT" && continue
-	cat > "$B/lighttpd.conf" <<EOF
+lighttpd_conf() {
+	cat <<EOF
 server.modules = ( "mod_alias", "mod_setenv", "mod_cgi" )
 server.document-root = "$B/srv"
 server.bind = "127.0.0.1"
-server.port = $PORT
+server.port = $1
 server.errorlog = "$B/lighttpd.err"
 alias.url = ( "/git" => "$BACKEND" )
 \$HTTP["url"] =~ "^/git" {
@@ -89,12 +74,8 @@ alias.url = ( "/git" => "$BACKEND" )
 		"GIT_CONFIG_NOSYSTEM" => "1", "HOME" => "$HOME" )
 }
 EOF
-	"$LIGHTTPD" -D -f "$B/lighttpd.conf" > "$B/lighttpd.out" 2>&1 &
-	HTTP_PID=$!
-	for _ in $(seq 1 100); do port_busy "$PORT" && break 2; sleep 0.05; done
-	kill "$HTTP_PID" 2>/dev/null; wait "$HTTP_PID" 2>/dev/null || true; HTTP_PID=
-done
-[ -n "$HTTP_PID" ] || { echo "bench: could not start lighttpd" >&2; exit 1; }
+}
+bench_lighttpd lighttpd_conf "$B/lighttpd.conf"
 HTTP=http://127.0.0.1:$PORT/git
 git ls-remote --tags "$HTTP/r1.git" > /dev/null
 

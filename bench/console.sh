@@ -24,13 +24,8 @@ set -euo pipefail
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 unset NO_COLOR
 
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-UPKEEP=${1:-${UPKEEP:-}}
-if [ -z "$UPKEEP" ]; then
-	if [ -x ./upkeep ]; then UPKEEP=$PWD/upkeep; else UPKEEP=$SRC/build/upkeep; fi
-fi
-[ -x "$UPKEEP" ] || { echo "bench: no upkeep binary at $UPKEEP (give its path)" >&2; exit 1; }
-UPKEEP=$(cd "$(dirname "$UPKEEP")" && pwd)/$(basename "$UPKEEP")
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_upkeep "${1:-}"
 B=${BENCH_DIR:-/tmp/upkeep-bench-console}
 KEYS=${KEYS:-20}
 SIZE_MB=${SIZE_MB:-1024}

@@ -6,8 +6,10 @@
 # run on the same disk.
 #
 #   target: FILES files (default 80,000) in 400 directories, BYTES in all
-#   (default 1 GiB), text that compresses like source code and assets
-#   (base64 of random bytes); release 1.1.0 changes 1% of the files.
+#   (default 1 GiB): 90% of the files small text that compresses like
+#   source code, 10% larger incompressible binaries (about half the bytes);
+#   release 1.1.0 changes 1% of the files. bench/switch-tree.py writes both
+#   releases into a bare repository through `git fast-import`.
 #   installs: RUNS x (install 1.1.0, install 1.0.0 --allow-downgrade), each
 #   with the default pre-update snapshot; then RUNS installs of 1.1.0 whose
 #   health check fails (rolled back).
@@ -26,16 +28,9 @@
 # Usage: bench/switch.sh [UPKEEP_BINARY]
 # Env:   BENCH_DIR [/tmp/upkeep-bench-switch]  FILES [80000]  BYTES [1073741824]
 #        RUNS [3]  KEEP [0]
-set -euo pipefail
-export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1
-
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-UPKEEP=${1:-${UPKEEP:-}}
-if [ -z "$UPKEEP" ]; then
-	if [ -x ./upkeep ]; then UPKEEP=$PWD/upkeep; else UPKEEP=$SRC/build/upkeep; fi
-fi
-[ -x "$UPKEEP" ] || { echo "bench: no upkeep binary at $UPKEEP (give its path)" >&2; exit 1; }
-UPKEEP=$(cd "$(dirname "$UPKEEP")" && pwd)/$(basename "$UPKEEP")
+NO_COLOR=1; export NO_COLOR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_upkeep "${1:-}"
 FILES=${FILES:-80000}
 BYTES=${BYTES:-1073741824}
 RUNS=${RUNS:-3}
@@ -44,59 +39,34 @@ for c in git python3 jq rsync zstd tar; do
 	command -v "$c" > /dev/null || { echo "bench: $c is needed" >&2; exit 1; }
 done
 
-log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+log() { bench_log "$@"; }
 now() { date +%s%N; }
 ms_since() { echo $(( ($(now) - $1) / 1000000 )); }
-# stats: "median min max" of the numbers on stdin
-stats() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "- - -"; exit }
-	m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-	printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 rm -rf "$B"
-mkdir -p "$B/apps" "$B/home" "$B/t"
+mkdir -p "$B/apps" "$B/t"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$B"' EXIT
-export HOME=$B/home GIT_CONFIG_NOSYSTEM=1
-git config --global user.name bench
-git config --global user.email bench@upkeep.invalid
+bench_git_home "$B/home"
 git config --global tar.umask 022
 git config --global gc.auto 0
+LOAD_START=$(loadavg)
+START_S=$(date +%s)
 
 # ---------------------------------------------------------------- the tree
-log "writing $FILES files, $BYTES bytes"
-W=$B/work
-mkdir -p "$W"
-python3 - "$W" "$FILES" "$BYTES" <<'EOF'
-import base64, os, random, sys
-root, files, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rnd = random.Random(42)
-pool = base64.b64encode(os.urandom(48 << 20))
-# sizes: many small files and a few large ones, scaled to the total
-raw = [rnd.lognormvariate(8.5, 1.3) for _ in range(files)]
-scale = total / sum(raw)
-for i, r in enumerate(raw):
-    d = os.path.join(root, "d%03d" % (i % 400))
-    if i < 400:
-        os.makedirs(d, exist_ok=True)
-    size = max(1, int(r * scale))
-    off = rnd.randrange(0, len(pool) - size) if size < len(pool) else 0
-    with open(os.path.join(d, "f%05d.txt" % i), "wb") as f:
-        f.write(pool[off:off + size])
-EOF
-git -C "$W" init -q
-t=$(now); git -C "$W" add -A; git -C "$W" commit -q -m "1.0.0"; git -C "$W" tag v1.0.0
-log "git add + commit of 1.0.0: $(ms_since "$t") ms"
-python3 - "$W" <<'EOF'
-import os, sys
-root = sys.argv[1]
-for i, (d, _, names) in enumerate(sorted(os.walk(root))):
-    if "/.git" in d or d.endswith(".git"):
-        continue
-    for n in sorted(names)[:2]:
-        with open(os.path.join(d, n), "ab") as f:
-            f.write(b"\nchanged in 1.1.0\n")
-EOF
-git -C "$W" commit -q -am "1.1.0"; git -C "$W" tag v1.1.0
-
+# The two releases are written straight into a bare repository by one
+# `git fast-import` stream (no working tree, no `git add`: at 80,000 files
+# `git add` alone took minutes).
+log "writing $FILES files, $BYTES bytes into a repository (git fast-import)"
+W=$B/src.git
+git init -q --bare "$W"
+t=$(now)
+# zlib level 1 and no deltas: this repository is only read once by
+# upkeep's fetch (libgit2 builds its own pack from the objects) and by the
+# manual procedure's clone.
+python3 "$BENCH_SRC/bench/switch-tree.py" "$FILES" "$BYTES" \
+	| git -C "$W" -c pack.compression=1 fast-import --quiet --depth=0
+log "fast-import of 1.0.0 and 1.1.0: $(ms_since "$t") ms"
 git -C "$W" archive v1.0.0 | tar -x -C "$B/apps" --one-top-level=app
 cat > "$B/pre.sh" <<EOF
 #!/bin/bash
@@ -181,6 +151,7 @@ for ((r = 1; r <= RUNS; r++)); do
 		t=$(now); rsync -a --delete --exclude .git "$B/deploy/" "$B/apps/app/"
 		echo "$(ms_since "$t")" >> "$B/t/m-rsync"
 		echo "$(ms_since "$t0")" >> "$B/t/m-total"
+		stat -c %s "$B/backup.tar.zst" > "$B/t/m-size"
 		rm -f "$B/backup.tar.zst"
 	done
 done
@@ -188,9 +159,11 @@ done
 # ---------------------------------------------------------------- report
 real_files=$(find "$B/apps/app" -type f | wc -l)
 real_bytes=$(du -sb "$B/apps/app" | cut -f1)
-row() { read -r m lo hi < <(stats < "$2"); printf '| %s | %s | %s | %s |\n' "$1" "$m" "$lo" "$hi"; }
+row() { read -r m lo hi < <(bench_stats < "$2"); printf '| %s | %s | %s | %s |\n' "$1" "$m" "$lo" "$hi"; }
 echo
-echo "Target: $real_files files, $real_bytes bytes; $RUNS runs each; $(nproc) cores; $(df -h "$B" | awk 'NR == 2 { print $1 }')"
+echo "Target: $real_files files, $real_bytes bytes (tar | zstd -3: $(cat "$B/t/m-size") bytes); $RUNS runs each"
+echo "upkeep $("$UPKEEP" --version | head -n 1) from $(git -C "$BENCH_SRC" describe --always --dirty 2>/dev/null || echo '?'); $(nproc) cores; $(uname -sr); $(df -T "$B" | awk 'NR == 2 { print $2 " on " $1 }')"
+echo "Load average (1, 5, 15 min): $LOAD_START at the start, $(loadavg) at the end; run $(date -u '+%Y-%m-%d %H:%M UTC') ($(( $(date +%s) - START_S )) s)"
 echo
 echo "| downtime (ms) | median | min | max |"
 echo "|---|---|---|---|"
