@@ -80,6 +80,17 @@ missing_packages() {
 	done
 }
 
+# apt_retry ARGS... : apt-get ARGS as root, up to 3 times (30 s, 60 s apart).
+apt_retry() {
+	local try
+	for try in 1 2 3; do
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get \
+			-o Acquire::Retries=3 -o DPkg::Lock::Timeout=600 "$@" && return 0
+		[ "$try" = 3 ] || { say "apt-get $1 failed; trying again in $((try * 30)) s"; sleep $((try * 30)); }
+	done
+	return 1
+}
+
 install_deps() {
 	command -v dpkg-query >/dev/null 2>&1 || die "this script expects Debian (dpkg, apt-get)"
 	local missing had_lighttpd=1 had_sshd=1
@@ -92,9 +103,11 @@ install_deps() {
 	dpkg-query -W -f='${Status}\n' lighttpd 2>/dev/null | grep -q '^install ok installed$' || had_lighttpd=0
 	dpkg-query -W -f='${Status}\n' openssh-server 2>/dev/null | grep -q '^install ok installed$' || had_sshd=0
 	say "installing:" $missing
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	# A fresh machine may still run its first apt job (the dpkg lock is
+	# waited for) and mirrors fail now and then (each step is retried).
+	apt_retry update -q
 	# shellcheck disable=SC2086
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	apt_retry install -y -q --no-install-recommends $missing
 	if [ "$had_lighttpd" = 0 ]; then
 		# The tests start their own lighttpd on 127.0.0.1; the package's
 		# system service (port 80) is not wanted: stop what we started.
