@@ -12,6 +12,7 @@
 
 #include "classify.h"
 #include "escape.h"
+#include "fetch_guard.h"
 #include "i18n.h"
 #include "source.h"
 #include "version.h"
@@ -79,7 +80,7 @@ int adopt_find_release(const struct target_cfg *t, const char *version, char **t
 		return -1;
 	struct source_limits lim = { .deadline_ms = util_monotonic_ms() + t->limits.timeout_ms };
 	struct tag_list tags;
-	if (source_ls_tags(t->source.git, &lim, &tags, err) < 0) {
+	if (fetch_guard_ls_tags(t->source.git, &lim, t->limits.timeout_ms, &tags, err) < 0) {
 		version_parser_free(&p);
 		return -1;
 	}
@@ -220,14 +221,14 @@ int adopt_target(const struct config *cfg, const struct target_cfg *t, struct st
 	char *dir = source_cache_dir(cfg, t);
 	struct source_cache *cache = NULL;
 	int rc = source_cache_open(dir, &cache, err);
-	free(dir);
 	struct source_limits lim = {
 		.deadline_ms = util_monotonic_ms() + t->limits.fetch_ms,
 		.max_bytes = t->limits.fetch_bytes,
 	};
 	const char *want[] = { tag };
 	if (rc == 0)
-		rc = source_fetch_tags(cache, t->source.git, want, 1, &lim, err);
+		rc = fetch_guard_tags(dir, t->source.git, want, 1, &lim, t->limits.fetch_ms, err);
+	free(dir);
 	struct tag_details d = { 0 };
 	if (rc == 0)
 		rc = source_tag_details(cache, tag, &d, err);

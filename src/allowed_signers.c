@@ -343,22 +343,14 @@ int allowed_signers_parse(const char *buf, size_t len, const char *file,
 int allowed_signers_load(const char *path, struct allowed_signers *out, struct up_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(err, UP_ERR_CONFIG, _("%s: cannot read the allowed signers: %s"), path,
-			       strerror(errno));
 	struct strbuf sb = STRBUF_INIT;
-	char chunk[8192];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0 && sb.len <= ALLOWED_SIGNERS_MAX)
-		strbuf_add(&sb, chunk, (size_t)n);
-	int saved = errno;
-	close(fd);
 	int rc;
-	if (n < 0)
-		rc = err_set(err, UP_ERR_CONFIG, "%s: %s", path, strerror(saved));
-	else if (sb.len > ALLOWED_SIGNERS_MAX)
-		rc = err_set(err, UP_ERR_CONFIG, _("%s: larger than %d bytes"), path, ALLOWED_SIGNERS_MAX);
+	if (util_read_capped(path, ALLOWED_SIGNERS_MAX, &sb) < 0)
+		rc = errno == EFBIG
+			? err_set(err, UP_ERR_CONFIG, _("%s: larger than %d bytes"), path,
+				  ALLOWED_SIGNERS_MAX)
+			: err_set(err, UP_ERR_CONFIG, _("%s: cannot read the allowed signers: %s"),
+				  path, strerror(errno));
 	else
 		rc = allowed_signers_parse(sb.buf ? sb.buf : "", sb.len, path, out, err);
 	strbuf_release(&sb);

@@ -219,7 +219,7 @@ void check_target(const struct config *cfg, const struct target_cfg *t,
 		.cancel = ctl->cancel,
 	};
 	if (ctl->on_phase)
-		ctl->on_phase(ctl->arg, lim.deadline_ms);
+		ctl->on_phase(ctl->arg, CHECK_PHASE_LIST, lim.deadline_ms);
 	struct tag_list tags;
 	if (source_ls_tags(t->source.git, &lim, &tags, &err) < 0) {
 		fail(out, &err);
@@ -229,7 +229,7 @@ void check_target(const struct config *cfg, const struct target_cfg *t,
 		tag_list_free(&tags);
 		lim.deadline_ms = util_monotonic_ms() + t->limits.fetch_ms;
 		if (ctl->on_phase)
-			ctl->on_phase(ctl->arg, lim.deadline_ms);
+			ctl->on_phase(ctl->arg, CHECK_PHASE_FETCH, lim.deadline_ms);
 		if (read_details(cfg, t, st, &lim, out, &err) < 0)
 			fail(out, &err);
 	}

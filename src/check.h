@@ -66,11 +66,13 @@ long check_newest_offered(const struct check_result *r);
 size_t check_count_offered(const struct check_result *r);
 
 /* How a caller steers a running check (every field may be 0/NULL). */
+enum check_phase { CHECK_PHASE_LIST, CHECK_PHASE_FETCH };
+
 struct check_control {
 	const volatile int *cancel;   /* polled during network operations */
 	/* Called when a phase starts with the monotonic deadline it may take:
 	 * listing tags (limits.timeout), then fetching (limits.fetch_time). */
-	void (*on_phase)(void *arg, long long deadline_ms);
+	void (*on_phase)(void *arg, enum check_phase phase, long long deadline_ms);
 	void *arg;
 };
 

@@ -19,6 +19,7 @@
 
 #include "escape.h"
 #include "i18n.h"
+#include "pgparmor.h"
 #include "util.h"
 
 /* Status output beyond this is not read (a keyring with one signature
@@ -208,6 +209,39 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* The keyring gpgv is given: the file itself, or, when it is armored, its
+ * keys decoded into the private directory. */
+static int keyring_path(const char *keyring, const char *dir, char **out, struct up_error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	*out = NULL;
+	if (util_read_capped(keyring, GPGVERIFY_KEYRING_MAX, &sb) < 0) {
+		int e = errno;
+		strbuf_release(&sb);
+		return e == EFBIG ? err_set(err, UP_ERR_CONFIG, _("%s: larger than %d bytes"), keyring,
+					    GPGVERIFY_KEYRING_MAX)
+				  : err_set(err, UP_ERR_CONFIG, _("%s: cannot read the keyring: %s"),
+					    keyring, strerror(e));
+	}
+	int rc = 0;
+	if (!pgparmor_is_armored(sb.buf ? sb.buf : "", sb.len)) {
+		*out = xstrdup(keyring);
+	} else {
+		struct strbuf bin = STRBUF_INIT;
+		char *path = xasprintf("%s/keyring.gpg", dir);
+		rc = pgparmor_decode(sb.buf, sb.len, keyring, &bin, err);
+		if (rc == 0)
+			rc = write_file(path, bin.buf, bin.len, err);
+		if (rc == 0)
+			*out = path;
+		else
+			free(path);
+		strbuf_release(&bin);
+	}
+	strbuf_release(&sb);
+	return rc;
+}
+
 int gpgverify_run(const char *keyring, const void *payload, size_t payload_len,
 		  const char *signature, size_t sig_len, struct gpg_result *out,
 		  struct up_error *err)
@@ -221,11 +255,14 @@ int gpgverify_run(const char *keyring, const void *payload, size_t payload_len,
 		return rc;
 	}
 	char *data_path = xasprintf("%s/payload", dir), *sig_path = xasprintf("%s/payload.sig", dir);
-	int rc = write_file(data_path, payload, payload_len, err);
+	char *keys = NULL;
+	int rc = keyring_path(keyring, dir, &keys, err);
+	if (rc == 0)
+		rc = write_file(data_path, payload, payload_len, err);
 	if (rc == 0)
 		rc = write_file(sig_path, signature, sig_len, err);
 	char *argv[] = { (char *)"gpgv", (char *)"--homedir", dir, (char *)"--keyring",
-			 (char *)keyring, (char *)"--status-fd", (char *)"1", sig_path, data_path, NULL };
+			 keys, (char *)"--status-fd", (char *)"1", sig_path, data_path, NULL };
 	int fd = -1, status = 0;
 	pid_t pid = 0;
 	if (rc == 0)
@@ -247,6 +284,7 @@ int gpgverify_run(const char *keyring, const void *payload, size_t payload_len,
 		strbuf_release(&sb);
 	}
 	remove_dir(dir);
+	free(keys);
 	free(data_path);
 	free(sig_path);
 	free(dir);

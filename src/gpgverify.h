@@ -4,7 +4,8 @@
  * home in a private temporary directory, and the payload and signature in
  * files of that directory; its machine-readable status lines (--status-fd)
  * decide, never its exit code or messages alone. The keyring is a file of
- * binary OpenPGP keys (`gpg --export KEYID > FILE`) or a keybox.
+ * binary OpenPGP keys (`gpg --export KEYID > FILE`), a keybox, or armored
+ * keys (`gpg --export --armor`), decoded into that directory first.
  */
 #ifndef UPKEEP_GPGVERIFY_H
 #define UPKEEP_GPGVERIFY_H
@@ -12,6 +13,9 @@
 #include <stddef.h>
 
 #include "error.h"
+
+/* A keyring file larger than this is refused. */
+#define GPGVERIFY_KEYRING_MAX (8 * 1024 * 1024)
 
 /* gpgv is stopped after this long. */
 #define GPGVERIFY_TIMEOUT_MS 30000

@@ -12,6 +12,7 @@
 #include "adopt.h"
 #include "confvalue.h"
 #include "escape.h"
+#include "fetch_guard.h"
 #include "hooks.h"
 #include "i18n.h"
 #include "source.h"
@@ -76,7 +77,7 @@ int preflight_compare_versions(const struct target_cfg *t, const char *a, const 
 	return rc;
 }
 
-static int fetch_release(const struct target_cfg *t, struct source_cache *cache, const char *tag,
+static int fetch_release(const struct target_cfg *t, const char *cache_dir, const char *tag,
 			 const char *from_tag, struct up_error *err)
 {
 	struct source_limits lim = {
@@ -85,7 +86,7 @@ static int fetch_release(const struct target_cfg *t, struct source_cache *cache,
 	};
 	const char *want[2] = { tag, from_tag };
 	size_t n = from_tag && strcmp(from_tag, tag) != 0 && source_tag_name_ok(from_tag) ? 2 : 1;
-	return source_fetch_tags(cache, t->source.git, want, n, &lim, err);
+	return fetch_guard_tags(cache_dir, t->source.git, want, n, &lim, t->limits.fetch_ms, err);
 }
 
 /* Reads the tag's object once: verifies it and peels that same object to
@@ -120,7 +121,7 @@ int preflight_resolve(const struct config *cfg, const struct target_cfg *t,
 	struct tag_details d = { 0 };
 	int rc = source_cache_open(p->cache_dir, &cache, err);
 	if (rc == 0)
-		rc = fetch_release(t, cache, p->tag, p->from_tag, err);
+		rc = fetch_release(t, p->cache_dir, p->tag, p->from_tag, err);
 	if (rc == 0)
 		rc = read_verified(t, cache, p, &d, err);
 	if (rc == 0) {

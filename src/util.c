@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(void)
 {
@@ -214,6 +216,32 @@ bool util_parse_size(const char *s, long long *bytes)
 		}
 	}
 	return false;
+}
+
+int util_read_capped(const char *path, size_t max, struct strbuf *sb)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char chunk[8192];
+	ssize_t n;
+	size_t start = sb->len;
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (sb->len - start + (size_t)n > max) {
+			n = -1;
+			errno = EFBIG;
+			break;
+		}
+		strbuf_add(sb, chunk, (size_t)n);
+	}
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n < 0 ? -1 : 0;
 }
 
 int util_mkdir_p(const char *path, unsigned mode)

@@ -55,6 +55,10 @@ bool util_parse_duration_ms(const char *s, long long *ms);
 /* Parses "10M", "2G", "512k" or bytes. */
 bool util_parse_size(const char *s, long long *bytes);
 
+/* Reads the whole file at path into sb (appended). Returns 0, or -1 with
+ * errno set (EFBIG when it holds more than max bytes). */
+int util_read_capped(const char *path, size_t max, struct strbuf *sb);
+
 /* mkdir -p with the given mode; returns 0 or -1 with errno set. */
 int util_mkdir_p(const char *path, unsigned mode);
 

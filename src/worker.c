@@ -74,6 +74,8 @@ struct task {
 	struct check_result result;
 	volatile int cancel;
 	bool started, done, abandoned, reported;
+	enum check_phase phase;        /* which limit the deadline is (under task_mu) */
+	enum check_phase abandoned_in; /* the phase when abandoned */
 	long long deadline_ms;
 };
 
@@ -159,10 +161,11 @@ static void task_free(struct task *task)
 }
 
 /* A check entering a phase moves the time the worker waits for it. */
-static void task_phase(void *arg, long long deadline_ms)
+static void task_phase(void *arg, enum check_phase phase, long long deadline_ms)
 {
 	struct task *task = arg;
 	pthread_mutex_lock(&task_mu);
+	task->phase = phase;
 	task->deadline_ms = deadline_ms + WORKER_GRACE_MS;
 	pthread_cond_broadcast(&task_cv);
 	pthread_mutex_unlock(&task_mu);
@@ -214,6 +217,20 @@ static void abstime_ms(struct timespec *ts, long long ms)
 	}
 }
 
+/* Why an abandoned task failed: the limit of the phase it was in. */
+static char *task_timeout_text(const struct task *task)
+{
+	const struct target_cfg *t = task->t;
+	char *url = escape_text(t->source.git, (size_t)-1, 200, 0);
+	char *msg = task->abandoned_in == CHECK_PHASE_FETCH
+		? xasprintf(_("%s: fetching the tags took longer than limits.fetch_time (%lld s)"), url,
+			    t->limits.fetch_ms / 1000)
+		: xasprintf(_("%s: no answer within the time limit (limits.timeout %lld s)"), url,
+			    t->limits.timeout_ms / 1000);
+	free(url);
+	return msg;
+}
+
 /* Records and reports one finished (or abandoned) target. */
 static void report_task(struct worker *w, struct store *s, struct job *job, struct task *task,
 			size_t *done, size_t total, size_t *failed)
@@ -225,11 +242,8 @@ static void report_task(struct worker *w, struct store *s, struct job *job, stru
 	} else {
 		r->target = xstrdup(task->t->name);
 		r->checked_at = util_now();
-		r->error = task->cancel && job->cancel
-			? xasprintf(_("check cancelled"))
-			: xasprintf(_("%s: no answer within the time limit (limits.timeout %lld s, "
-				    "limits.fetch_time %lld s)"), task->t->source.git,
-				    task->t->limits.timeout_ms / 1000, task->t->limits.fetch_ms / 1000);
+		r->error = task->cancel && job->cancel ? xasprintf(_("check cancelled"))
+			   : task_timeout_text(task);
 	}
 	struct up_error err = UP_ERROR_INIT;
 	if (s && job->record && check_record(s, r, &err) < 0) {
@@ -308,6 +322,7 @@ static void run_check(struct worker *w, struct store *s, struct job *job)
 			if (!task->done) {
 				task->cancel = 1;
 				task->abandoned = true;
+				task->abandoned_in = task->phase;
 				tasks_abandoned++;
 			}
 			task->reported = true;

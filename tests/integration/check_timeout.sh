@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib.sh"
 command -v python3 >/dev/null || skip_all "python3 missing (the silent server)"
 
-plan 6
+plan 8
 
 # A listener that accepts and then stays silent until the test ends.
 PORT_FILE=$T/silent.port
@@ -47,8 +47,14 @@ elapsed=$(( $(date +%s) - start ))
 rc_is 1 "a silent server makes its target fail: exit 1"
 ok "the check gave up within the limit plus grace ($elapsed s <= 10 s)" test "$elapsed" -le 10
 is "$(jq_target silent .ok)" false "json: the silent target is not ok"
-like "$(jq_target silent .error)" "127\.0\.0\.1:$PORT/app\.git: no answer within the time limit" \
+like "$(jq_target silent .error)" "127\.0\.0\.1:$PORT/app\.git: no answer within the time limit \\(limits\.timeout 2 s\\)" \
 	"json: its error names the URL and the time limit"
 is "$(jq_target good .ok),$(jq_target good .newest)" "true,1.0.0" "json: the other target is still checked"
 up --config "$CFG" --batch check good
 rc_is 100 "the good target alone still works afterwards (exit 100)"
+
+# install and adopt list the tags too: bounded by the same limit
+up --config "$CFG" --batch install silent 1.0.0
+rc_is 1 "an install from the silent server gives up: exit 1"
+like "$(cat "$ERR")" "app\\.git: no answer within the time limit \\(limits\\.timeout 2 s\\)" \
+	"... naming the URL and limits.timeout"

@@ -22,6 +22,11 @@ genkey "Old Signer <old@upkeep.invalid>" 20200101T000000 1y
 fpr() { gpg --with-colons --fingerprint "$1" | awk -F: '$1 == "fpr" { print $10; exit }'; }
 gpg -q --batch --export release@upkeep.invalid old@upkeep.invalid > "$T/keyring.gpg" \
 	|| bail "gpg --export"
+# the same keys armored (a .asc file), and a copy with one base64 line damaged
+gpg -q --batch --export --armor release@upkeep.invalid old@upkeep.invalid > "$T/keyring.asc" \
+	|| bail "gpg --export --armor"
+awk 'NR == 6 { $0 = substr($0, 1, 10) "!" substr($0, 12) } { print }' "$T/keyring.asc" > "$T/damaged.asc"
+awk '/^=/ && length($0) == 5 { $0 = "=AAAA" } { print }' "$T/keyring.asc" > "$T/badcrc.asc"
 # signing with the key that expired in 2021 needs a clock in 2020
 printf '#!/bin/sh\nexec gpg --faked-system-time 20200601T000000 "$@"\n' > "$T/gpg-2020"
 chmod 755 "$T/gpg-2020"
@@ -49,8 +54,12 @@ CFG=$T/upkeep.yaml
 config_new "$CFG"
 config_target "$CFG" app "file://$T/srv/app.git" "$T/apps/app" stable semver \
 	"verify: { signatures: required, keyring: $T/keyring.gpg }"
+for k in keyring damaged badcrc; do
+	config_target "$CFG" "asc-$k" "file://$T/srv/app.git" "$T/apps/asc-$k" stable semver \
+		"verify: { signatures: required, keyring: $T/$k.asc }"
+done
 
-plan 13
+plan 19
 
 up --config "$CFG" --batch check --json
 rc_is 100 "check: exit 100"
@@ -61,6 +70,15 @@ is "$(jq_release app v1.0.0 .trust)" \
 is "$(jq_release app v1.1.0 .verdict)" "unknown key" "a key not in the keyring: unknown key"
 is "$(jq_release app v1.2.0 .verdict)" "key expired" "a key that has expired: key expired"
 is "$(jq_release app v1.3.0 .verdict)" "bad signature" "message edited after signing: bad signature"
+is "$(jq_release asc-keyring v1.0.0 .trust)" "$(jq_release app v1.0.0 .trust)" \
+	"an armored keyring (gpg --export --armor): the same verdict as the binary one"
+is "$(jq_release asc-keyring v1.2.0 .verdict),$(jq_release asc-keyring v1.3.0 .verdict)" \
+	"key expired,bad signature" "... and the same refusals"
+is "$(jq_release asc-damaged v1.0.0 .verdict)" "error" "damaged armor: verdict error"
+like "$(jq_release asc-damaged v1.0.0 .trust)" "damaged\\.asc:6: not a valid armored OpenPGP keyring" \
+	"... naming the file and the line"
+like "$(jq_release asc-badcrc v1.0.0 .trust)" "badcrc\\.asc:[0-9]+: .*CRC-24 checksum does not match" \
+	"a wrong CRC-24 line: refused, naming the file and line"
 ok "gpgv's private directories are removed" \
 	test -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'upkeep-gpgv-*' -newer "$CFG" 2> /dev/null)"
 
@@ -69,6 +87,8 @@ inst app 1.2.0
 rc_is 8 "install: key expired refused (exit 8)"
 inst app 1.3.0
 rc_is 8 "install: bad signature refused"
+inst asc-damaged 1.0.0
+rc_is 8 "install: a damaged armored keyring refuses (exit 8)"
 inst app 1.0.0
 rc_is 0 "install: signed installs"
 is "$(jq -r .verdict < "$OUT")" "signed" "json: the install's verdict"

@@ -17,6 +17,7 @@
 
 #include "allowed_signers.h"
 #include "gpgverify.h"
+#include "pgparmor.h"
 #include "sshsig.h"
 #include "tagverify.h"
 #include "util.h"
@@ -372,6 +373,45 @@ static void test_verdict_names(void **state)
 	tag_trust_clear(&t);
 }
 
+/* RFC 4880 armor: "hello" is aGVsbG8=, its CRC-24 0x47F58A is =R/WK. */
+static void armor_err(const char *text, const char *want)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct up_error err = UP_ERROR_INIT;
+	assert_int_equal(pgparmor_decode(text, strlen(text), "k.asc", &out, &err), -1);
+	if (!strstr(err.msg, want))
+		print_error("got \"%s\", want \"%s\"\n", err.msg, want);
+	assert_non_null(strstr(err.msg, want));
+	err_clear(&err);
+	strbuf_release(&out);
+}
+
+static void test_pgp_armor(void **state)
+{
+	(void)state;
+#define B "-----BEGIN PGP PUBLIC KEY BLOCK-----\n"
+#define E "-----END PGP PUBLIC KEY BLOCK-----\n"
+	const char *good = "\n" B "Comment: test\r\n\naGVs\nbG8=\n=R/WK\n" E B "\naGVsbG8=\n" E;
+	assert_true(pgparmor_is_armored(good, strlen(good)));
+	assert_false(pgparmor_is_armored("\x99\x01", 2));
+	struct strbuf out = STRBUF_INIT;
+	struct up_error err = UP_ERROR_INIT;
+	assert_int_equal(pgparmor_decode(good, strlen(good), "k.asc", &out, &err), 0);
+	assert_int_equal(out.len, 10);
+	assert_memory_equal(out.buf, "hellohello", 10);
+	strbuf_release(&out);
+	armor_err(B "\naGVsbG8=\n=R/WL\n" E, "k.asc:4: not a valid armored OpenPGP keyring: the CRC-24");
+	armor_err(B "\naGVs\nbG*8=\n" E, "k.asc:4: ");
+	armor_err(B "\naGVsbG8=\n", "k.asc:1: not a valid armored OpenPGP keyring: no END line");
+	armor_err(B "Comment test\n\naGVsbG8=\n" E, "k.asc:2: ");
+	armor_err("junk\n" B "\naGVsbG8=\n" E, "k.asc:1: ");
+	armor_err(B "\naGVsbG8=\n=R/WK\nAAAA\n" E, "k.asc:5: ");
+	armor_err(B "\na\n" E, "k.asc:1: not a valid armored OpenPGP keyring: bad base64");
+	armor_err(B "\n\n" E, "k.asc:3: ");
+#undef B
+#undef E
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_signers_parse),
 		cmocka_unit_test(test_signers_errors),
 		cmocka_unit_test(test_gpg_status),
+		cmocka_unit_test(test_pgp_armor),
 		cmocka_unit_test(test_tag_split_and_headers),
 		cmocka_unit_test(test_verdict_names),
 	};
