@@ -24,6 +24,8 @@
 #   git        git_work DIR | git_release WORK TAG [MESSAGE] | git_bare WORK BARE |
 #              git_fast_tags BARE [ANNOTATE_EVERY] < names | semver_names N |
 #              git_export REPO TAG DIR | git_packed_ref REPO REF SHA |
+#              git_signed_release WORK KEY TAG [MESSAGE] | ssh_sign_key FILE
+#              [TYPE [BITS]] |
 #              fixture_app WORK BARE | fixture_junk_names (+ $JUNK_TAGS,
 #              $JUNK_SKIPPED)
 #   config     config_new FILE [STATE CACHE] | config_target FILE NAME URL PATH
@@ -266,6 +268,28 @@ git_release() {
 	else
 		git -C "$w" tag "$tag" || bail "tag $tag"
 	fi
+}
+
+# ssh_sign_key FILE [TYPE [BITS]] : an unencrypted SSH key pair FILE and
+# FILE.pub (ed25519 by default) for signing tags, commented with FILE's
+# base name.
+ssh_sign_key() {
+	rm -f "$1" "$1.pub"
+	ssh-keygen -q -t "${2:-ed25519}" ${3:+-b "$3"} -N '' -C "${1##*/}" -f "$1" < /dev/null \
+		> /dev/null 2>&1 || bail "ssh-keygen -t ${2:-ed25519} -f $1"
+}
+
+# git_signed_release WORK KEY TAG [MESSAGE] : commits a change to VERSION and
+# tags it with an SSH signature by KEY (git's gpg.format=ssh, the SSHSIG
+# format); the message is MESSAGE, else "Release TAG". The tagger is
+# test@upkeep.invalid, for the allowed-signers file.
+git_signed_release() {
+	local w=$1 key=$2 tag=$3
+	printf 'version=%s\n' "$tag" > "$w/VERSION"
+	git -C "$w" add -A && git -C "$w" commit -q -m "Release $tag" || bail "commit $tag"
+	printf '%s\n' "${4:-Release $tag}" > "$T/.tagmsg"
+	git -C "$w" -c gpg.format=ssh -c user.signingkey="$key" tag -s -F "$T/.tagmsg" "$tag" \
+		|| bail "git tag -s $tag with $key"
 }
 
 # git_bare WORK BARE : a bare clone with all tags.

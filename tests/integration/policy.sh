@@ -110,6 +110,42 @@ verify: { signatures: off }" "$SUN_0300" install 2.0.0 null 0 "signatures off: i
 case_ stable "policy: { auto_install: [major] }
 verify: { signatures: if-signed }" "$SUN_0300" install 2.0.0 null 0 "signatures if-signed: installed"
 
+# ---------------------------------------------------------------- validly signed releases
+# A second application, installed at 1.0.0: 1.0.1 is SSH-signed by an
+# allowed key, 1.1.0 is not signed. Under "required" the signed patch is
+# installed for real; the unsigned minor is held with its verdict.
+K=$T/keys
+mkdir -p "$K"
+ssh_sign_key "$K/signer"
+printf 'test@upkeep.invalid %s\n' "$(cat "$K/signer.pub")" > "$T/signers"
+SW=$T/work/signed
+git_work "$SW"
+git_release "$SW" v1.0.0 "Release 1.0.0"
+git_signed_release "$SW" "$K/signer" v1.0.1
+git_release "$SW" v1.1.0 "Release 1.1.0"
+git_bare "$SW" "$T/srv/signed.git"
+git_export "$T/srv/signed.git" v1.0.0 "$A/signed"
+SCFG=$T/signed.yaml
+scfg() {
+	config_new "$SCFG"
+	config_target "$SCFG" signed "file://$T/srv/signed.git" "$A/signed" stable semver \
+		"policy: { auto_install: [$1] }
+verify: { signatures: required, allowed_signers: $T/signers }"
+}
+scfg patch
+up --config "$SCFG" --batch adopt signed 1.0.0
+rc_is 0 "signed fixture: 1.0.0 adopted"
+scfg minor
+UPKEEP_NOW=$SUN_0300 up --config "$SCFG" --batch --dry-run
+rc_is 101 "signatures required, the allowed release unsigned: held, exit 101"
+like "$(cat "$OUT")" '^signed: pending 1\.1\.0: 1\.1\.0 is not verified: unsigned \(verify\.signatures: required\)' \
+	"... the summary names the verdict and the policy"
+scfg patch
+UPKEEP_NOW=$SUN_0300 up --config "$SCFG" --batch --json
+is "$RC/$(t .install.decision)/$(t .install.version)/$(t .install.outcome)" "101/install/1.0.1/installed" \
+	"signatures required, the allowed release validly signed: installed (1.1.0 stays pending)"
+is "$(cat "$A/signed/VERSION")" "version=v1.0.1" "... the signed release's tree is in place"
+
 # ---------------------------------------------------------------- dry run changes nothing
 # a state with snapshots to prune, a backup due and a drill due
 cfg stable "policy: { auto_install: [patch] }

@@ -11,7 +11,7 @@ umask 022
 
 K=$T/keys
 mkdir -p "$K"
-newkey() { ssh-keygen -q -t "$1" ${3:+-b "$3"} -N '' -C "$2" -f "$K/$2" || bail "ssh-keygen $1"; }
+newkey() { ssh_sign_key "$K/$2" "$1" "${3:-}"; }
 newkey ed25519 ed
 newkey ecdsa p256 256
 newkey ecdsa p384 384
@@ -41,11 +41,7 @@ commit() {
 	printf 'version=%s\n' "$1" > "$W/VERSION"
 	git -C "$W" add -A && git -C "$W" commit -q -m "Release $1" || bail "commit $1"
 }
-signed() { # signed KEY TAG
-	commit "$2"
-	git -C "$W" -c gpg.format=ssh -c user.signingkey="$K/$1" tag -s -m "Release $2" "$2" \
-		|| bail "git tag -s $2 with $1"
-}
+signed() { git_signed_release "$W" "$K/$1" "$2"; } # signed KEY TAG
 signed ed v1.0.0
 signed p256 v1.1.0
 signed p384 v1.2.0
