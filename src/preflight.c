@@ -243,7 +243,7 @@ static int check_drift(const struct target_cfg *t, unsigned flags, struct releas
 static int check_trust(const struct target_cfg *t, unsigned flags, struct release_plan *p,
 		       struct up_error *err)
 {
-	char *what = tagverify_describe(&p->trust);
+	char *what = tagverify_describe_text(&p->trust);
 	strvec_push_owned(&p->notes, xasprintf(_("verification: %s (tag object %s)"), what, p->object));
 	free(what);
 	if (tagverify_allows(t, p->version, &p->trust, err) < 0) {

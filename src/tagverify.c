@@ -33,6 +33,25 @@ const char *tagverify_verdict_name(enum tag_verdict v)
 	return (unsigned)v < VERDICT_COUNT ? verdict_names[v] : "error";
 }
 
+/* L10N: signature verdicts (upkeep(1), TRUST), shown to people. */
+static const char *const verdict_texts[VERDICT_COUNT] = {
+	[VERDICT_NOT_CHECKED] = NC_("verdict", "not checked"),
+	[VERDICT_SIGNED] = NC_("verdict", "signed"),
+	[VERDICT_UNSIGNED] = NC_("verdict", "unsigned"),
+	[VERDICT_BAD] = NC_("verdict", "bad signature"),
+	[VERDICT_UNKNOWN_KEY] = NC_("verdict", "unknown key"),
+	[VERDICT_EXPIRED] = NC_("verdict", "key expired"),
+	[VERDICT_WRONG_TAG] = NC_("verdict", "wrong tag"),
+	[VERDICT_ERROR] = NC_("verdict", "error"),
+};
+
+const char *tagverify_verdict_text(enum tag_verdict v)
+{
+	if ((unsigned)v >= VERDICT_COUNT)
+		v = VERDICT_ERROR;
+	return i18n_pgettext(verdict_texts[v], verdict_names[v]);
+}
+
 bool tagverify_verdict_parse(const char *name, enum tag_verdict *out)
 {
 	for (int i = 0; name && i < VERDICT_COUNT; i++)
@@ -51,22 +70,34 @@ void tag_trust_clear(struct tag_trust *t)
 	memset(t, 0, sizeof(*t));
 }
 
-char *tagverify_describe(const struct tag_trust *t)
+static char *describe(const struct tag_trust *t, bool text)
 {
 	if (t->verdict == VERDICT_SIGNED) {
 		char *who = escape_text(t->principal ? t->principal : "?", (size_t)-1, 120, 0);
 		char *fpr = escape_text(t->fingerprint ? t->fingerprint : "?", (size_t)-1, 120, 0);
-		char *s = xasprintf("signed by %s (%s)", who, fpr);
+		/* L10N: the signature verdict with the signer and the key. */
+		char *s = xasprintf(text ? _("signed by %s (%s)") : "signed by %s (%s)", who, fpr);
 		free(who);
 		free(fpr);
 		return s;
 	}
+	const char *v = text ? tagverify_verdict_text(t->verdict) : tagverify_verdict_name(t->verdict);
 	if (!t->detail)
-		return xstrdup(tagverify_verdict_name(t->verdict));
+		return xstrdup(v);
 	char *d = escape_text(t->detail, (size_t)-1, 300, 0);
-	char *s = xasprintf("%s: %s", tagverify_verdict_name(t->verdict), d);
+	char *s = xasprintf("%s: %s", v, d);
 	free(d);
 	return s;
+}
+
+char *tagverify_describe(const struct tag_trust *t)
+{
+	return describe(t, false);
+}
+
+char *tagverify_describe_text(const struct tag_trust *t)
+{
+	return describe(t, true);
 }
 
 /* ---- the raw tag object ---- */

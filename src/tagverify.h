@@ -38,6 +38,8 @@ enum tag_verdict {
 /* "not checked", "signed", "unsigned", "bad signature", "unknown key",
  * "key expired", "wrong tag", "error". */
 const char *tagverify_verdict_name(enum tag_verdict v);
+/* The same word in the user's language, for people. */
+const char *tagverify_verdict_text(enum tag_verdict v);
 bool tagverify_verdict_parse(const char *name, enum tag_verdict *out);
 
 struct tag_trust {
@@ -51,6 +53,9 @@ void tag_trust_clear(struct tag_trust *t);
 /* "signed by PRINCIPAL (FINGERPRINT)", "unsigned", "bad signature: DETAIL"...
  * Untrusted parts are escaped. */
 char *tagverify_describe(const struct tag_trust *t);
+/* The same in the user's language (the console, the install plan's
+ * notes); tagverify_describe() is for logs, JSON and the batch table. */
+char *tagverify_describe_text(const struct tag_trust *t);
 
 /* Splits a raw tag object: *payload_len bytes of payload, then the
  * signature (sig_len bytes at raw + *payload_len), 0 if there is none. */

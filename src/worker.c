@@ -23,6 +23,7 @@
 
 #include "escape.h"
 #include "i18n.h"
+#include "prio.h"
 #include "store.h"
 #include "upkeep.h"
 
@@ -54,6 +55,7 @@ struct worker {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int efd;
+	bool background;   /* WORKER_BACKGROUND */
 	bool stopping;
 	int64_t next_id;
 	struct job *queue, *running;
@@ -96,15 +98,28 @@ void event_free(struct event *ev)
 
 static void emit(struct worker *w, struct event *ev)
 {
+	struct event_node *node = xcalloc(1, sizeof(*node));
 	pthread_mutex_lock(&w->mu);
 	/* Every event of a job carries its database id once it has one, so a
 	 * front shows the same number as the History pane. */
 	if (w->running && w->running->id == ev->job_id)
 		ev->store_id = w->running->store_id;
-	pthread_mutex_unlock(&w->mu);
-	struct event_node *node = xcalloc(1, sizeof(*node));
+	/* Progress the front has not taken yet is replaced, not queued behind:
+	 * a fast engine loop cannot flood the front. */
+	struct event_node *last = w->ev_tail;
+	if (ev->type == EV_JOB_PROGRESS && last && last->ev.type == EV_JOB_PROGRESS &&
+	    last->ev.job_id == ev->job_id) {
+		last->ev.done = ev->done;
+		last->ev.total = ev->total;
+		last->ev.files = ev->files;
+		last->ev.files_total = ev->files_total;
+		last->ev.store_id = ev->store_id;
+		pthread_mutex_unlock(&w->mu);
+		free(node);
+		event_free(ev);
+		return;
+	}
 	node->ev = *ev;
-	pthread_mutex_lock(&w->mu);
 	if (w->ev_tail)
 		w->ev_tail->next = node;
 	else
@@ -519,6 +534,8 @@ static void *worker_main(void *arg)
 	struct up_error err = UP_ERROR_INIT;
 	/* Without a state database checks still run; the failure is reported
 	 * once with the first job so the front can say why nothing is saved. */
+	if (w->background)
+		prio_background();
 	bool store_failed = store_open(w->cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s, &err) < 0;
 
 	pthread_mutex_lock(&w->mu);
@@ -548,8 +565,15 @@ static void *worker_main(void *arg)
 
 int worker_start(const struct config *cfg, struct worker **out, struct up_error *err)
 {
+	return worker_start_flags(cfg, 0, out, err);
+}
+
+int worker_start_flags(const struct config *cfg, unsigned flags, struct worker **out,
+		       struct up_error *err)
+{
 	struct worker *w = xcalloc(1, sizeof(*w));
 	w->cfg = cfg;
+	w->background = flags & WORKER_BACKGROUND;
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->efd < 0) {
 		free(w);

@@ -43,13 +43,21 @@ struct worker;
 /* Starts the worker thread. It opens its own connection to the state
  * database in cfg->state_dir. cfg must outlive the worker. */
 int worker_start(const struct config *cfg, struct worker **out, struct up_error *err);
+enum worker_flags {
+	/* The worker and every thread it starts run below the caller's CPU
+	 * priority (prio_background): for a front that must stay responsive. */
+	WORKER_BACKGROUND = 1 << 0
+};
+int worker_start_flags(const struct config *cfg, unsigned flags, struct worker **out,
+		       struct up_error *err);
 /* Cancels running and queued jobs, joins the thread, frees *w. */
 void worker_stop(struct worker **w);
 
 /* Readable when events are waiting. */
 int worker_event_fd(const struct worker *w);
 /* Pops the next event without blocking; false when the queue is empty
- * (and then the fd's readiness is cleared). */
+ * (and then the fd's readiness is cleared). Progress events of a job that
+ * follow each other in the queue arrive as one, with the latest figures. */
 bool worker_next_event(struct worker *w, struct event *out);
 
 /* Queues a check of the named targets (n == 0: every target), run

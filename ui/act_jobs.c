@@ -13,6 +13,7 @@
 #include "joblog.h"
 #include "overlay.h"
 #include "pane.h"
+#include "words.h"
 #include "ui.h"
 #include "worker.h"
 
@@ -50,7 +51,7 @@ enum act_result run_cancel(struct ui *ui, int key)
 	struct progress_row r;
 	progress_selected(ui, &r);
 	if (!r.job) {
-		char *kind = draw_escape(r.db->kind);
+		char *kind = draw_escape(words_job_kind(r.db->kind));
 		ui_message(ui, true, _("Job #%lld (%s) runs in process %d: cancel it there"),
 			   (long long)r.db->id, kind, r.db->pid);
 		free(kind);
@@ -121,16 +122,17 @@ static size_t add_db_log(struct ui *ui, struct overlay *ov, int64_t id)
 		store_job_row_free(&jr);
 		return 0;
 	}
-	char *kind = draw_escape(jr.kind), *target = draw_escape(jr.target ? jr.target : _("(all)"));
+	char *kind = draw_escape(words_job_kind(jr.kind));
+	char *target = draw_escape(jr.target ? jr.target : _("(all)"));
 	overlay_add(ov, ROLE_HEADER, _("Job #%lld: %s %s, %s"), (long long)jr.id, kind, target,
-		    store_job_state_name(jr.state));
+		    words_job_state(jr.state));
 	free(kind);
 	free(target);
 	if (jr.error)
 		overlay_add_untrusted(ov, ROLE_ERROR, 2, jr.error);
 	overlay_add(ov, ROLE_HEADER, _("Steps (%zu):"), n_steps);
 	for (size_t i = 0; i < n_steps; i++) {
-		char *name = draw_escape(steps[i].name);
+		char *name = draw_escape(words_step(steps[i].name));
 		long long took = steps[i].finished ? steps[i].finished - steps[i].started : -1;
 		overlay_add(ov, steps[i].state == JOB_FAILED ? ROLE_ERROR : ROLE_NORMAL, "  %s %s%s",
 			    step_mark(steps[i].state), name, took >= 0 ? "" : _(" (running)"));
@@ -147,8 +149,10 @@ static size_t add_db_log(struct ui *ui, struct overlay *ov, int64_t id)
 			strcpy(when, "-");
 		char *text = draw_escape(ev[i].text);
 		bool bad = ev[i].level && strcmp(ev[i].level, "info") != 0;
-		overlay_add(ov, bad ? ROLE_ERROR : ROLE_NORMAL, "  %s %s%s%s", when,
-			    bad ? ev[i].level : "", bad ? ": " : "", text);
+		char *level = draw_escape(bad ? words_level(ev[i].level) : "");
+		overlay_add(ov, bad ? ROLE_ERROR : ROLE_NORMAL, "  %s %s%s%s", when, level,
+			    bad ? ": " : "", text);
+		free(level);
 		free(text);
 	}
 	joblog_steps_free(&steps, n_steps);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "browse.h"
 #include "draw.h"
 #include "handlers.h"
 #include "i18n.h"
@@ -14,6 +15,7 @@
 #include "overlay.h"
 #include "tagverify.h"
 #include "ui.h"
+#include "words.h"
 
 /* What an install job needs from the confirmation. */
 struct install_ask {
@@ -119,7 +121,7 @@ static void release_lines(struct overlay *ov, const struct target_row *row,
 	char date[32];
 	char *v;
 	overlay_add(ov, ROLE_NORMAL, _("Kind: [%c] %s%s%s%s"), classify_kind_letter(rel->kind),
-		    classify_kind_name(rel->kind), rel->flags & FLAG_SECURITY ? _(", security") : "",
+		    words_release_kind(rel->kind), rel->flags & FLAG_SECURITY ? _(", security") : "",
 		    rel->flags & FLAG_HOTFIX ? _(", hotfix") : "", rel->in_channel ? "" : _(" (not in channel)"));
 	overlay_add(ov, ROLE_NORMAL, _("Date: %s"), rel->date ? draw_date(rel->date, date, sizeof date) : "-");
 	v = draw_escape(rel->tagger ? rel->tagger : _("(lightweight tag: no tagger)"));
@@ -127,7 +129,7 @@ static void release_lines(struct overlay *ov, const struct target_row *row,
 	free(v);
 	if (rel->verified) {
 		/* the verdict text holds escaped untrusted parts (signer, detail) */
-		char *trust = tagverify_describe(&rel->trust);
+		char *trust = tagverify_describe_text(&rel->trust);
 		enum tag_verdict vd = rel->trust.verdict;
 		int role = vd == VERDICT_SIGNED ? ROLE_OK
 			   : vd == VERDICT_UNSIGNED || vd == VERDICT_NOT_CHECKED ? ROLE_DIM : ROLE_ERROR;
@@ -297,6 +299,17 @@ void ui_job_result(struct ui *ui, struct job_view *j)
 void ui_job_finished(struct ui *ui, struct job_view *j)
 {
 	struct overlay *ov = ui->overlay;
+	/* A comparison that failed before it had a result (the archive index
+	 * could not be opened): whoever waits for it must hear so, or it
+	 * would say "comparing..." for ever. */
+	if (j->kind && strcmp(j->kind, "diff") == 0 && !j->payload) {
+		if (ov && ov->purpose == OV_RESTORE && ov->wait_job == j->id)
+			restore_ask_fill(ui, j);
+		else
+			browse_diff_result(ui, j->id, NULL,
+					   j->error ? j->error : _("the comparison with the live tree failed"));
+		return;
+	}
 	if (!ov || ov->wait_job != j->id)
 		return;
 	ov->wait_job = 0;

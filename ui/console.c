@@ -35,6 +35,7 @@
 #include "escape.h"
 #include "i18n.h"
 #include "pane.h"
+#include "prio.h"
 #include "store.h"
 #include "ui.h"
 #include "upkeep.h"
@@ -399,6 +400,13 @@ static int watch_state(const struct ui *ui)
 	return fd;
 }
 
+static void watch_close(struct ui *ui)
+{
+	if (ui->watch_fd >= 0)
+		close(ui->watch_fd);
+	ui->watch_fd = -1;
+}
+
 static void drain_fd(int fd)
 {
 	char buf[4096];
@@ -422,14 +430,13 @@ static int loop_timeout(const struct ui *ui, bool watching)
 
 static int console_loop(struct ui *ui)
 {
-	int watch = watch_state(ui);
 	int rc;
 	for (;;) {
 		struct pollfd fds[5] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
 			{ .fd = ui->worker ? worker_event_fd(ui->worker) : -1, .events = POLLIN },
-			{ .fd = watch, .events = POLLIN },
+			{ .fd = ui->watch_fd, .events = POLLIN },
 			{ .fd = ui->quick ? worker_event_fd(ui->quick) : -1, .events = POLLIN },
 		};
 
@@ -441,7 +448,7 @@ static int console_loop(struct ui *ui)
 			apply_resize(ui);
 		frame_render(ui);
 
-		int n = poll(fds, 5, loop_timeout(ui, watch >= 0));
+		int n = poll(fds, 5, loop_timeout(ui, ui->watch_fd >= 0));
 		if (n < 0 && errno != EINTR)
 			ui_die(_("waiting for input: %s"), strerror(errno));
 		if (n == 0)
@@ -450,9 +457,11 @@ static int console_loop(struct ui *ui)
 			sig_pipe_drain();
 		if (n > 0 && (fds[2].revents || fds[4].revents))
 			drain_events(ui);
-		if (n > 0 && (fds[3].revents & POLLIN)) {
-			drain_fd(watch);
+		if (n > 0 && (fds[3].revents & POLLIN) && fds[3].fd == ui->watch_fd) {
+			drain_fd(ui->watch_fd);
+			/* Another process may have recorded (and finished) a job. */
 			ui->db_pending = true;
+			ui->model.history_stale = true;
 		}
 		bool busy = model_jobs_running(&ui->model) > 0 || ui->n_db_active > 0;
 		if ((ui->db_pending || busy) && util_monotonic_ms() - ui->db_read_ms >= DB_READ_MS)
@@ -466,8 +475,6 @@ static int console_loop(struct ui *ui)
 			break;
 		}
 	}
-	if (watch >= 0)
-		close(watch);
 	return rc;
 }
 
@@ -529,8 +536,10 @@ static int start_worker(struct ui *ui, struct up_error *err)
 	sigaddset(&set, SIGTSTP);
 	sigaddset(&set, SIGCONT);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	rc = worker_start(ui->cfg, &ui->worker, err);
-	if (rc == 0 && worker_start(ui->cfg, &ui->quick, err) == 0)
+	/* Engine work runs below this thread: keys keep their screen while
+	 * a backup keeps every core busy. */
+	rc = worker_start_flags(ui->cfg, WORKER_BACKGROUND, &ui->worker, err);
+	if (rc == 0 && worker_start_flags(ui->cfg, WORKER_BACKGROUND, &ui->quick, err) == 0)
 		worker_set_first_id(ui->quick, QUICK_FIRST_ID);
 	else
 		ui->quick = NULL;
@@ -564,6 +573,8 @@ static void console_open(struct ui *ui)
 	ui->history_target = ui->history_outcome = -1;
 	if (start_worker(ui, &err) < 0)
 		report(ui, _("Worker"), &err);
+	/* After `e` the state directory may be another one: watch that. */
+	ui->watch_fd = watch_state(ui);
 	read_db_jobs(ui);
 }
 
@@ -578,6 +589,7 @@ static void console_close_model(struct ui *ui)
 	if (ui->browse)
 		browse_close(ui);
 	store_close(&ui->store);
+	watch_close(ui);
 	model_free(&ui->model);
 	for (size_t i = 0; i < ui->n_db_active; i++)
 		store_job_row_free(&ui->db_active[i]);
@@ -627,7 +639,9 @@ int console_run(const struct config *cfg, const struct console_options *opts)
 		return EXIT_USAGE;
 	}
 	setlocale(LC_ALL, "");
+	prio_interactive();
 	memset(&ui, 0, sizeof ui);
+	ui.watch_fd = -1;
 	ui.cfg = cfg;
 	ui.opts = *opts;
 	if (!locale_is_utf8())

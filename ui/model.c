@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "words.h"
 
 void model_init(struct model *m, const struct config *cfg)
 {
@@ -169,7 +170,9 @@ void model_load_history(struct model *m, struct store *s, size_t limit)
 			    j->state == JOB_QUEUED || j->state == JOB_RUNNING ||
 			    strcmp(j->kind, "check") == 0)
 				continue;
-			m->rows[r].last_job = xasprintf("%s %s", j->kind, store_job_state_name(j->state));
+			m->rows[r].last_job = xasprintf("%s %s", words_job_kind(j->kind),
+							words_job_state(j->state));
+			m->rows[r].last_job_ok = j->state == JOB_OK;
 			break;
 		}
 	}
@@ -306,7 +309,7 @@ static unsigned apply_result(struct model *m, struct event *ev, struct job_view 
 			? xasprintf(_("%s: up to date"), row->cfg->name)
 			: xasprintf(_("%s: %zu newer, newest %s (%s)"), row->cfg->name,
 				    check_count_offered(r), r->releases[newest].version.text,
-				    classify_kind_name(r->releases[newest].kind));
+				    words_release_kind(r->releases[newest].kind));
 		job_log(j, line);
 		free(line);
 	}
@@ -320,7 +323,7 @@ static struct job_view *job_for_event(struct model *m, const struct event *ev)
 	struct job_view *j = model_job_find(m, ev->job_id);
 	if (!j && ev->job_id > 0 && ev->type != EV_CHECK_RESULT) {
 		/* A job someone else submitted: show it with its kind. */
-		j = job_get(m, ev->job_id, ev->text ? ev->text : _("job"));
+		j = job_get(m, ev->job_id, ev->text ? words_job_kind(ev->text) : _("job"));
 	}
 	return j;
 }

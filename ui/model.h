@@ -30,7 +30,9 @@ struct target_row {
 	struct check_result *result;  /* this session's latest check, or NULL */
 	int checking;                 /* jobs covering it that have not reported */
 	long long last_backup;        /* time of its newest snapshot, 0 = none */
-	char *last_job;               /* "install rolled back": its newest finished job, or NULL */
+	char *last_job;               /* "install rolled back": its newest finished job, or NULL
+				       * (in the user's language) */
+	bool last_job_ok;             /* ... and it ended ok */
 };
 
 enum job_phase { JOB_PHASE_QUEUED, JOB_PHASE_RUNNING, JOB_PHASE_DONE };

@@ -12,6 +12,7 @@
 #include "draw.h"
 #include "i18n.h"
 #include "pane.h"
+#include "words.h"
 
 /* The target whose snapshots the pane shows. */
 static const char *selected_target(const struct ui *ui)
@@ -29,7 +30,7 @@ static void backups_row_text(const struct ui *ui, size_t i, struct strbuf *out)
 {
 	const struct snapshot_info *s = &ui->model.snapshots[i];
 	strbuf_addf(out, "#%lld %s %s %s", (long long)s->id, s->version ? s->version : "",
-		    s->reason ? s->reason : "", s->note ? s->note : "");
+		    s->reason ? words_reason(s->reason) : "", s->note ? s->note : "");
 }
 
 static void backups_enter(struct ui *ui)
@@ -77,7 +78,7 @@ static void draw_snapshot(const struct snapshot_info *s, int y, int width, bool 
 	x += 17;
 	draw_untrusted(y, x, 11, s->version ? s->version : "-", extra);
 	x += 12;
-	draw_untrusted(y, x, 11, s->reason ? s->reason : "-", extra);
+	draw_untrusted(y, x, 11, s->reason ? words_reason(s->reason) : "-", extra);
 	x += 12;
 	snprintf(buf, sizeof buf, "%lld", s->files);
 	draw_text(y, x, 7, buf, extra);

@@ -13,6 +13,7 @@
 #include "draw.h"
 #include "i18n.h"
 #include "pane.h"
+#include "words.h"
 
 static size_t history_count(const struct ui *ui)
 {
@@ -33,8 +34,8 @@ static bool history_keep(const struct ui *ui, size_t i)
 static void history_row_text(const struct ui *ui, size_t i, struct strbuf *out)
 {
 	const struct job_row *j = &ui->model.history[i];
-	strbuf_addf(out, "#%lld %s %s %s %s", (long long)j->id, j->kind, j->target ? j->target : "",
-		    store_job_state_name(j->state), j->error ? j->error : "");
+	strbuf_addf(out, "#%lld %s %s %s %s", (long long)j->id, words_job_kind(j->kind),
+		    j->target ? j->target : "", words_job_state(j->state), j->error ? j->error : "");
 }
 
 static void history_enter(struct ui *ui)
@@ -77,11 +78,38 @@ static enum theme_role state_role(enum job_state st)
 	}
 }
 
-static void draw_job(const struct job_row *j, int y, int width, bool selected)
+/* Columns of the Kind and Outcome cells: as wide as their widest word in
+ * this language (German words are longer), within limits. */
+struct widths {
+	int kind, outcome, target;
+};
+
+static int fit_width(int want, const char *word, int max)
+{
+	int w = draw_width(word);
+	return w > want ? (w < max ? w : max) : want;
+}
+
+static struct widths widths_for(const struct model *m, const size_t *rows, size_t n, int width)
+{
+	struct widths c = { .kind = 8, .outcome = 11, .target = width >= 100 ? 20 : 12 };
+	c.kind = fit_width(c.kind, _("Kind"), 14);
+	c.outcome = fit_width(c.outcome, _("Outcome"), 14);
+	for (size_t r = 0; r < n; r++) {
+		c.kind = fit_width(c.kind, words_job_kind(m->history[rows[r]].kind), 14);
+		c.outcome = fit_width(c.outcome, words_job_state(m->history[rows[r]].state), 14);
+	}
+	/* The target gives up what the wider words take, down to 8 columns. */
+	int extra = c.kind - 8 + c.outcome - 11;
+	c.target = c.target - extra < 8 ? 8 : c.target - extra;
+	return c;
+}
+
+static void draw_job(const struct job_row *j, const struct widths *c, int y, int width, bool selected)
 {
 	attr_t extra = selected ? draw_attr(ROLE_SELECTED) : 0;
 	char buf[64];
-	int x = 2, target_w = width >= 100 ? 20 : 12;
+	int x = 2, target_w = c->target;
 
 	draw_fill(y, 0, width, extra);
 	if (selected)
@@ -89,12 +117,12 @@ static void draw_job(const struct job_row *j, int y, int width, bool selected)
 	snprintf(buf, sizeof buf, "#%lld", (long long)j->id);
 	draw_text(y, x, 6, buf, A_BOLD | extra);
 	x += 7;
-	draw_untrusted(y, x, 8, j->kind, extra);
-	x += 9;
+	draw_untrusted(y, x, c->kind, words_job_kind(j->kind), extra);
+	x += c->kind + 1;
 	draw_untrusted(y, x, target_w, j->target ? j->target : _("(all)"), extra);
 	x += target_w + 1;
-	draw_text(y, x, 11, store_job_state_name(j->state), draw_attr(state_role(j->state)) | extra);
-	x += 12;
+	draw_text(y, x, c->outcome, words_job_state(j->state), draw_attr(state_role(j->state)) | extra);
+	x += c->outcome + 1;
 	draw_text(y, x, 16, when_text(j->started ? j->started : j->created, buf, sizeof buf),
 		  extra);
 	x += 17;
@@ -122,7 +150,17 @@ static void draw_summary(const struct ui *ui, const size_t *rows, size_t n, int 
 			install_s += j->finished - j->started;
 		}
 	}
+	/* The filters come first: at 80 columns a long summary would cut them. */
 	struct strbuf sb = STRBUF_INIT;
+	if (ui->history_target >= 0 && (size_t)ui->history_target < ui->model.n_rows) {
+		char *t = draw_escape(ui->model.rows[ui->history_target].cfg->name);
+		strbuf_addf(&sb, _("  [target %s]"), t);
+		free(t);
+	}
+	if (ui->history_outcome >= 0)
+		strbuf_addf(&sb, _("  [outcome %s]"), words_job_state((enum job_state)ui->history_outcome));
+	if (sb.len)
+		strbuf_addstr(&sb, "  ");
 	/* L10N: History's summary: jobs listed, share that succeeded, rollbacks. */
 	strbuf_addf(&sb, ngettext("%zu job, %zu%% ok, %zu rolled back",
 				  "%zu jobs, %zu%% ok, %zu rolled back", n), n,
@@ -131,29 +169,25 @@ static void draw_summary(const struct ui *ui, const size_t *rows, size_t n, int 
 		strbuf_addf(&sb, _(", installs take %llds on average"), install_s / (long long)installs);
 	else
 		strbuf_addstr(&sb, _(", no successful install yet"));
-	if (ui->history_target >= 0 && (size_t)ui->history_target < ui->model.n_rows) {
-		char *t = draw_escape(ui->model.rows[ui->history_target].cfg->name);
-		strbuf_addf(&sb, _("  [target %s]"), t);
-		free(t);
-	}
-	if (ui->history_outcome >= 0)
-		strbuf_addf(&sb, _("  [outcome %s]"), store_job_state_name((enum job_state)ui->history_outcome));
-	draw_text(y, 2, w - 4, sb.buf, A_BOLD);
+	const char *text = sb.buf;
+	while (*text == ' ')
+		text++;
+	draw_text(y, 2, w - 4, text, A_BOLD);
 	strbuf_release(&sb);
 }
 
-static void draw_heading(int y, int w)
+static void draw_heading(const struct widths *c, int y, int w)
 {
 	attr_t h = draw_attr(ROLE_HEADER);
-	int x = 2, target_w = w >= 100 ? 20 : 12;
+	int x = 2, target_w = c->target;
 	draw_cell(y, x, 6, _("Job"), h);
 	x += 7;
-	draw_cell(y, x, 8, _("Kind"), h);
-	x += 9;
+	draw_cell(y, x, c->kind, _("Kind"), h);
+	x += c->kind + 1;
 	draw_cell(y, x, target_w, _("Target"), h);
 	x += target_w + 1;
-	draw_cell(y, x, 11, _("Outcome"), h);
-	x += 12;
+	draw_cell(y, x, c->outcome, _("Outcome"), h);
+	x += c->outcome + 1;
 	draw_cell(y, x, 16, _("Started"), h);
 	x += 17;
 	draw_cell(y, x, 7, _("Took"), h);
@@ -185,12 +219,13 @@ static void history_draw(struct ui *ui, const struct rect *area)
 		free(rows);
 		return;
 	}
-	draw_heading(y++, w);
+	struct widths c = widths_for(m, rows, n, w);
+	draw_heading(&c, y++, w);
 	int list_h = area->y + area->h - y;
 	pane_list_layout(ps, n, list_h);
 	for (int r = 0; r < list_h && ps->top + (size_t)r < n; r++) {
 		size_t i = ps->top + (size_t)r;
-		draw_job(&m->history[rows[i]], y + r, w, i == ps->sel);
+		draw_job(&m->history[rows[i]], &c, y + r, w, i == ps->sel);
 	}
 	free(rows);
 }

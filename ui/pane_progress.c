@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "joblog.h"
 #include "pane.h"
+#include "words.h"
 #include "util.h"
 
 /* Rows kept for the details under the list, when there is room. */
@@ -82,9 +83,9 @@ static void progress_row_text(const struct ui *ui, size_t i, struct strbuf *out)
 	if (!progress_row_at(ui, i, &r))
 		return;
 	if (r.job)
-		strbuf_addf(out, "%s %s", r.job->label ? r.job->label : "", r.job->step ? r.job->step : "");
+		strbuf_addf(out, "%s %s", r.job->label ? r.job->label : "", r.job->step ? words_step(r.job->step) : "");
 	else
-		strbuf_addf(out, "%s %s", r.db->kind, r.db->target ? r.db->target : "");
+		strbuf_addf(out, "%s %s", words_job_kind(r.db->kind), r.db->target ? r.db->target : "");
 }
 
 static const char *size_text(long long b, char *buf, size_t len)
@@ -117,7 +118,7 @@ static void draw_state(const struct job_view *j, int y, int x, int w, attr_t ext
 		used = draw_text(y, x, w, _("running"), A_BOLD | extra);
 		if (j->step) {
 			used += draw_text(y, x + used, w - used, ": ", extra);
-			draw_untrusted(y, x + used, w - used, j->step, extra);
+			draw_untrusted(y, x + used, w - used, words_step(j->step), extra);
 		}
 		return;
 	case JOB_PHASE_DONE:
@@ -204,14 +205,14 @@ static void draw_db_job(const struct job_row *d, int y, int width, bool selected
 	snprintf(buf, sizeof buf, "#%lld", (long long)d->id);
 	draw_text(y, x, 6, buf, A_BOLD | extra);
 	x += 7;
-	char *label = xasprintf("%s %s", d->kind, d->target ? d->target : "");
+	char *label = xasprintf("%s %s", words_job_kind(d->kind), d->target ? d->target : "");
 	draw_untrusted(y, x, c.label, label, extra);
 	free(label);
 	x += c.label + 1 + c.bar + 1 + c.count + 1;
 	if (x >= width)
 		return;
 	/* L10N: a job another upkeep process runs: "running (PID 123)" */
-	snprintf(buf, sizeof buf, _("%s (PID %d)"), store_job_state_name(d->state), d->pid);
+	snprintf(buf, sizeof buf, _("%s (PID %d)"), words_job_state(d->state), d->pid);
 	draw_text(y, x, width - x, buf, A_BOLD | extra);
 }
 
@@ -242,7 +243,7 @@ static int draw_steps(const struct ui *ui, int64_t id, int y, int width)
 		x += draw_text(y, x, width - x, " ", A_NORMAL);
 		x += draw_text(y, x, width - x, mark_of(v[i].state), draw_attr(role) | A_BOLD);
 		x += draw_text(y, x, width - x, " ", A_NORMAL);
-		x += draw_untrusted(y, x, width - x, v[i].name,
+		x += draw_untrusted(y, x, width - x, words_step(v[i].name),
 				    v[i].state == JOB_RUNNING ? A_BOLD : A_NORMAL);
 	}
 	joblog_steps_free(&v, n);
@@ -258,7 +259,7 @@ static int draw_step_bar(const struct job_view *j, int y, int width)
 	double secs = (double)(util_monotonic_ms() - j->step_ms) / 1000;
 	double rate = secs > 0.2 ? (double)j->done / secs : 0;
 	int bar_w = width >= 70 ? 24 : 12;
-	draw_untrusted(y, 2, 12, j->step ? j->step : "", A_BOLD);
+	draw_untrusted(y, 2, 12, j->step ? words_step(j->step) : "", A_BOLD);
 	/* Totals are estimates (a backup's come from the previous snapshot):
 	 * past them only the figures so far are shown. */
 	bool bytes_known = j->total > 0 && j->done <= j->total;

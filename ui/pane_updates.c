@@ -14,6 +14,7 @@
 #include "escape.h"
 #include "i18n.h"
 #include "pane.h"
+#include "words.h"
 #include "tagverify.h"
 #include "util.h"
 
@@ -260,7 +261,7 @@ static void draw_row(const struct ui *ui, const struct columns *L, int y, size_t
 			  (row->last_backup ? A_NORMAL : draw_attr(ROLE_DIM)) | extra);
 	if (L->w[COL_LASTJOB] > 0 && row->last_job)
 		draw_untrusted(y, L->x[COL_LASTJOB], L->w[COL_LASTJOB], row->last_job,
-			       (strstr(row->last_job, " ok") ? A_NORMAL : draw_attr(ROLE_ERROR)) | extra);
+			       (row->last_job_ok ? A_NORMAL : draw_attr(ROLE_ERROR)) | extra);
 }
 
 /* Lines of the detail area, filled top to bottom. */
@@ -322,7 +323,7 @@ static void detail_heading(struct lines *ln, const struct target_row *row, long 
 	free(path);
 	if (row->last_outcome) {
 		char ago[64];
-		char *outcome = draw_escape(row->last_outcome);
+		char *outcome = draw_escape(words_outcome(row->last_outcome));
 		/* L10N: detail heading: the outcome of the last job, "failed, 3d ago". */
 		rest = xasprintf(_("  last job %s, %s"), outcome,
 				 draw_time_ago(row->last_outcome_at, now, ago, sizeof ago));

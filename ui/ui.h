@@ -76,6 +76,7 @@ struct ui {
 	int history_outcome;         /* History: -1 = all, else enum job_state */
 	long long db_read_ms;        /* when the jobs were last read from the state */
 	bool db_pending;             /* the state changed since: read again */
+	int watch_fd;                /* inotify on the state directory, or -1 */
 	struct job_row *db_active;   /* queued and running jobs of every process */
 	size_t n_db_active;
 };

@@ -4,7 +4,8 @@
 # escapes shown escaped in the release details with no forbidden sequence
 # reaching the terminal (row 14 of the reliability notes), `/` filtering,
 # and `e`: a bad configuration from $EDITOR is refused and shown, the real
-# file unchanged; a good one replaces it and is loaded.
+# file unchanged; a good one replaces it and is loaded, and a moved
+# state_dir is watched from then on.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/console/lib.sh"
 
@@ -92,8 +93,8 @@ edit_key() {
 	done
 }
 cp "$CONF" "$T/conf.orig"
-printf '#!/bin/sh\ncase "$(cat %s/ed-mode)" in\nbad) printf "targets:\\n  x: [\\n" > "$1" ;;\ngood) printf "# edited by the test\\n" >> "$1" ;;\nfail) exit 3 ;;\nesac\n' \
-	"$T" > "$T/ed.sh"
+printf '#!/bin/sh\ncase "$(cat %s/ed-mode)" in\nbad) printf "targets:\\n  x: [\\n" > "$1" ;;\ngood) printf "# edited by the test\\n" >> "$1" ;;\nstatedir) sed -i "s|^state_dir: .*|state_dir: %s/state2|" "$1" ;;\nfail) exit 3 ;;\nesac\n' \
+	"$T" "$T" > "$T/ed.sh"
 chmod +x "$T/ed.sh"
 quit_console "q quits (filter)"
 echo bad > "$T/ed-mode"
@@ -116,6 +117,23 @@ see 'Configuration saved and loaded' "e with a good edit: saved and loaded"
 like "$(tail -n 1 "$CONF")" '^# edited by the test$' "the real file holds the edit"
 see '^▶ notekeeper .*just now +ok' "the reloaded console checks again"
 is "$(ls -a "$D" | grep -c '\.edit-')" 0 "no temporary copy is left"
+
+# A new state_dir is watched after the reload: a job that another process
+# records there shows in History at once, with no key pressed (the idle
+# console reads the state database only when inotify says it changed).
+echo statedir > "$T/ed-mode"
+edit_key
+see 'Configuration saved and loaded' "e moving state_dir: saved and loaded"
+see '^▶ notekeeper .*just now +ok' "... and the targets checked again"
+ok "... into the new state directory" test -f "$T/state2/state.db"
+wait_idle
+keys 4
+see '^. #[0-9]+ +check ' "History lists the checks recorded in the new state directory"
+unlike "$SCREEN" ' backup ' "... and no backup yet"
+up --config "$CONF" --batch backup notekeeper
+rc_is 0 "another process backs notekeeper up into the new state directory"
+see '^. #[0-9]+ +backup +notekeeper +ok ' \
+	"History shows the other process's backup without a key: the new state directory is watched"
 quit_console "q quits (editor)"
 
 done_testing

@@ -3,8 +3,9 @@
 # valid, po/POTFILES.in lists every file that marks strings, and with
 # LANGUAGE=de the real binary speaks German in batch errors, in the text
 # output of --batch check and --help, and in the console at 80x24 (tab bar,
-# column headings, status line, help overlay), while the JSON output stays
-# the same as in English.
+# column headings, status line, help overlay, and the engine's data words
+# on every pane and dialog), while the JSON output stays the same as in
+# English. po/de.po is compared with the strings of the current sources.
 #
 # How the binary finds the catalogue without `make install`: the build
 # compiles po/de.po into po/de.gmo (gettext's po/Makefile, in the source
@@ -60,6 +61,28 @@ while read -r rel; do
 done < "$S/po/POTFILES.in"
 is "$unlisted" "" "po/POTFILES.in lists every src/*.c and ui/*.c that marks strings"
 is "$gone" "" "every file po/POTFILES.in lists exists"
+
+# po/de.po against the current sources, not only against itself: extract
+# the strings as po/Makefile does (POTFILES.in, the options of po/Makevars)
+# into a scratch .pot, merge po/de.po with it into a scratch .po, and count
+# what the merge leaves untranslated or fuzzy. A string added to the sources
+# since the last `make update-po` fails here, naming itself.
+if command -v xgettext > /dev/null 2>&1 && command -v msgmerge > /dev/null 2>&1; then
+	read -r -a xopts <<< "$(sed -n 's/^XGETTEXT_OPTIONS *= *//p' "$S/po/Makevars")"
+	xgettext --directory="$S" --files-from="$S/po/POTFILES.in" "${xopts[@]}" \
+		--add-comments=TRANSLATORS: -o "$T/current.pot" 2> "$T/xgettext.err"
+	ok "xgettext extracts the current sources (${#xopts[@]} options from po/Makevars)" \
+		test -s "$T/current.pot"
+	msgmerge --quiet -o "$T/merged.po" "$PO" "$T/current.pot" 2> "$T/msgmerge.err"
+	merged=$(LC_ALL=C msgfmt --statistics -o /dev/null "$T/merged.po" 2>&1)
+	like "$merged" '^[0-9]+ translated messages\.$' \
+		"po/de.po translates every string of the current sources: 0 untranslated, 0 fuzzy after msgmerge ($merged)" ||
+		diag "new or changed strings (run make -C build/po update-po, then translate them in po/de.po):
+$({ msgattrib --untranslated "$T/merged.po"; msgattrib --only-fuzzy "$T/merged.po"; } 2> /dev/null |
+	grep -E '^(#:|msgid)' | grep -v '^msgid ""$' | head -40)"
+else
+	skip 2 "xgettext or msgmerge missing: po/de.po not compared with the sources"
+fi
 
 # ------------------------------------------------------------ batch messages
 de --help
@@ -130,6 +153,74 @@ see '^  Job +Art +Ziel +Ergebnis +Begonnen +Dauer +Fehler' "console: the History
 keys 2
 see '^  Job +Was +Fortschritt +Fertig +Zustand' "console: the Progress columns in German"
 is "$(widest)" 80 "console: no line wider than the terminal"
+
+# ------------------------------------------------------------ data words
+# The engine's data words stay English in the state database, the JSON and
+# the logs; the console translates them when it draws. DATA_WORDS are the
+# English ones (job kinds, outcomes, step names, log levels, release kinds,
+# signature verdicts, snapshot reasons, Progress states) that must not be
+# left on a German screen; paths (the test directory's name) are left out.
+DATA_WORDS='check|install|backup|restore|verify|prune|recover|forget|pin|unpin|plan|diff|drill'
+DATA_WORDS+='|policy|repair|queued|running|failed|cancelled|rolled back|recovered|major|minor'
+DATA_WORDS+='|patch|pre-release|unsigned|signed|not checked|bad signature|unknown key|key expired'
+DATA_WORDS+='|wrong tag|manual|scheduled|pre-update|pre-restore|preflight|intent|download|snapshot'
+DATA_WORDS+='|stage|preserve|swap|health|finish|rollback|compare|warning|error|done'
+# english_left [ERE] : the English data words on the screen (on the lines
+# matching ERE only, when given).
+english_left() {
+	printf '%s\n' "$SCREEN" | grep -E -- "${1:-.}" | sed -E 's#[^ │]*/[^ │]*##g' |
+		grep -owE "$DATA_WORDS" | sort -u | tr '\n' ' '
+}
+keys 1
+see '^▶ notekeeper +1\.0\.0 +2\.0\.0 ' "Updates again"
+is "$(english_left)" "" "Updates: no English data word"
+keys Enter
+see '│ Art: \[M\] Hauptversion' "release details: the release kind in full, in German"
+see '│ Signatur: unsigniert' "release details: the signature verdict in German"
+details='│ (Art|Signatur|Datum|Tagger):'
+is "$(english_left "$details")" "" "release details: no English data word in kind, date, tagger, verdict"
+keys End
+see '│   Verifizierung: unsigniert \(Tag-Objekt' "release details: the plan's verification note in German"
+plan='│   (Platzbedarf|Snapshot|Bereitstellung|Tausch|Health-Check|Abschluss|Verifizierung):'
+is "$(english_left "$plan")" "" "release details: no English data word in the install plan"
+keys Escape
+keys 3
+see '^▶ #1 +[0-9-]+ [0-9:]+ +1\.0\.0 +manuell ' "Backups: the snapshot reason in German"
+is "$(english_left)" "" "Backups: no English data word"
+keys b
+keys 2
+see '#[0-9]+ +Sicherung notekeeper .* fertig' "Progress: the backup is done, in German"
+see 'Schritte: ✓ Snapshot' "Progress: the job's steps in German"
+is "$(english_left)" "" "Progress (a backup): no English data word"
+keys G
+see '^  notekeeper: 3 neuere, neueste 2\.0\.0 \(Hauptversion\)$' "Progress: the check's log names the release kind in German"
+is "$(english_left)" "" "Progress (a check): no English data word"
+keys 4
+see '^▶ #[0-9]+ +Sicherung +notekeeper +ok ' "History: the job kind in German"
+see '^  #[0-9]+ +Prüfung +\(alle\) +ok ' "History: the check, in German"
+is "$(english_left)" "" "History: no English data word"
+keys Enter
+see 'Job #[0-9]+: Sicherung notekeeper, ok' "History's step log: kind and outcome in German"
+see '│   ✓ Snapshot' "History's step log: the step's name in German"
+is "$(english_left)" "" "History's step log: no English data word"
+keys Escape
+for w in ok gescheitert zurückgerollt abgebrochen läuft; do
+	keys o
+	see "\\[Ergebnis $w\\]" "History's outcome filter: $w"
+done
+keys o
+gone '\[Ergebnis ' "o cycles back to every outcome"
+keys 3
+see '^▶ #2 +[0-9-]+ [0-9:]+ +1\.0\.0 +manuell ' "Backups: the console's backup is snapshot 2"
+keys d
+see 'Snapshot 2 vergessen\?' "the forget dialog in German"
+is "$(english_left)" "" "the forget dialog: no English data word"
+keys n
+gone 'Snapshot 2 vergessen' "n keeps the snapshot"
+keys r
+see 'Was sich im lebenden Baum ändert:' "the restore dialog in German, with the comparison"
+is "$(english_left)" "" "the restore dialog: no English data word"
+keys Escape
 quit_console "console: q quits with status 0"
 
 done_testing

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -207,6 +210,89 @@ static void test_cancel_a_hanging_check(void **state)
 	assert_true(util_monotonic_ms() - start < 10000);
 }
 
+/* Waits until the worker has no job queued or running, up to 30 s. */
+static bool wait_idle(struct worker *w)
+{
+	for (int i = 0; i < 600 && worker_busy(w); i++)
+		usleep(50000);
+	return worker_busy(w) == 0;
+}
+
+/* A task that reports progress in bursts: 1000 updates, a log line, 2 more. */
+static int run_bursts(struct job_ctx *c, void *arg, struct up_error *err)
+{
+	for (long long i = 1; i <= 1000; i++)
+		job_ctx_progress(c, i, 1000, i, 1000);
+	job_ctx_log(c, "info", "half way");
+	job_ctx_progress(c, 1, 2, 0, 0);
+	job_ctx_progress(c, 2, 2, 0, 0);
+	return 0;
+}
+
+static void test_progress_coalesced(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_task t = { .kind = "bursts", .run = run_bursts };
+	int64_t id = worker_submit_task(f->w, &t);
+	assert_true(id > 0);
+	assert_true(wait_idle(f->w)); /* everything queued before the front reads */
+	enum event_type seen[16];
+	long long done[16];
+	size_t n = 0;
+	struct event ev;
+	while (n < 16 && worker_next_event(f->w, &ev)) {
+		assert_int_equal(ev.job_id, id);
+		done[n] = ev.done;
+		seen[n++] = ev.type;
+		event_free(&ev);
+	}
+	/* Progress the front had not taken was replaced, in order, never
+	 * merged across another event. */
+	assert_int_equal(n, 5);
+	assert_int_equal(seen[0], EV_JOB_STARTED);
+	assert_int_equal(seen[1], EV_JOB_PROGRESS);
+	assert_int_equal(done[1], 1000);
+	assert_int_equal(seen[2], EV_JOB_LOG);
+	assert_int_equal(seen[3], EV_JOB_PROGRESS);
+	assert_int_equal(done[3], 2);
+	assert_int_equal(seen[4], EV_JOB_FINISHED);
+}
+
+/* Records the nice value and the policy of the thread that runs it. */
+struct sched_seen {
+	int nice, policy;
+};
+
+static int run_sched(struct job_ctx *c, void *arg, struct up_error *err)
+{
+	struct sched_seen *s = arg;
+	s->nice = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+	s->policy = sched_getscheduler(0);
+	return 0;
+}
+
+static void test_background_runs_below_the_front(void **state)
+{
+	struct fixture *f = *state;
+	int front = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+	struct worker *bg = NULL;
+	assert_int_equal(worker_start_flags(f->cfg, WORKER_BACKGROUND, &bg, NULL), 0);
+	struct sched_seen plain = { -100, -1 }, low = { -100, -1 };
+	struct worker_task t = { .kind = "sched", .run = run_sched, .arg = &plain };
+	assert_true(worker_submit_task(f->w, &t) > 0);
+	t.arg = &low;
+	assert_true(worker_submit_task(bg, &t) > 0);
+	assert_true(wait_idle(f->w) && wait_idle(bg));
+	worker_stop(&bg);
+	/* A plain worker runs as its front does; a background one nicer, as a
+	 * batch thread. */
+	assert_int_equal(plain.nice, front);
+	assert_int_equal(plain.policy, SCHED_OTHER);
+	assert_int_equal(low.nice, front + 10 > 19 ? 19 : front + 10);
+	assert_int_equal(low.policy, SCHED_BATCH);
+	assert_int_equal(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)), front);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +300,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_events_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_target_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_a_hanging_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_progress_coalesced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_background_runs_below_the_front, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("worker", tests, NULL, NULL);
 }
