@@ -127,6 +127,10 @@ static long long read_chunks(struct backup *b, int fd, struct archive_entry *e, 
 	uint64_t total = 0;
 	bool eof = false;
 	for (;;) {
+		if (b->o->cancel && *b->o->cancel) { /* inside a large file too */
+			errno = ECANCELED;
+			return -1;
+		}
 		if (!eof && have < window) {
 			size_t want = window - have;
 			if ((uint64_t)want > size - total)
@@ -627,6 +631,8 @@ static int backup_data(struct backup *b, struct bdir *root, struct chunk_loc **l
 	if (backup_pool_finish(&b->pool, locs, n_locs, &perr) < 0 && rc == 0)
 		rc = err_set(err, perr.status, "%s", perr.msg);
 	err_clear(&perr);
+	if (rc == 0 && b->o->cancel && *b->o->cancel) /* the last file's read may have seen it */
+		rc = err_set(err, UP_ERR_CANCELLED, _("backup of %s cancelled"), b->o->path);
 	if (rc == 0)
 		rc = tree_finish(b, root, err);
 	if (rc == 0)

@@ -28,6 +28,7 @@ struct archive_index {
 	int index_fd, archive_fd;  /* index.lock, archive.lock */
 	bool in_write, archive_locked;
 	long long timeout_ms;
+	const volatile int *cancel;
 };
 
 /* Entry i migrates user_version i to i + 1. Never edit a released step. */
@@ -296,6 +297,16 @@ struct sqlite3 *archive_index_db(struct archive_index *idx) { return idx->db; }
 const char *archive_index_dir(const struct archive_index *idx) { return idx->dir; }
 const char *archive_index_db_path(const struct archive_index *idx) { return idx->db_path; }
 const char *archive_index_pack_dir(const struct archive_index *idx) { return idx->pack_dir; }
+
+void archive_index_set_cancel(struct archive_index *idx, const volatile int *cancel)
+{
+	idx->cancel = cancel;
+}
+
+bool archive_index_cancelled(const struct archive_index *idx)
+{
+	return idx->cancel && *idx->cancel;
+}
 
 static bool pack_known(struct archive_index *idx, const char *name)
 {

@@ -44,6 +44,12 @@ const char *archive_index_dir(const struct archive_index *idx);
 /* ARCHIVE_DIR/packs */
 const char *archive_index_pack_dir(const struct archive_index *idx);
 
+/* A cancel flag (cancel.h) that prune and repack poll between their
+ * atomic units (before the removal's transaction, between archive files);
+ * NULL (the default): never. */
+void archive_index_set_cancel(struct archive_index *idx, const volatile int *cancel);
+bool archive_index_cancelled(const struct archive_index *idx);
+
 /* The archive lock (see above): waits up to the open's timeout. */
 int archive_index_lock_archive(struct archive_index *idx, struct up_error *err);
 void archive_index_unlock_archive(struct archive_index *idx);

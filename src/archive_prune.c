@@ -254,6 +254,8 @@ int archive_prune(struct archive_index *idx, const int64_t *ids, size_t n, bool 
 		  struct prune_result *res, struct up_error *err)
 {
 	memset(res, 0, sizeof(*res));
+	if (!dry_run && archive_index_cancelled(idx))
+		return err_set(err, UP_ERR_CANCELLED, _("prune cancelled before it removed anything"));
 	if (archive_index_lock_archive(idx, err) < 0)
 		return -1;
 	int rc = dry_run ? 0 : archive_index_remove_garbage(idx, &res->garbage_removed, err);

@@ -300,6 +300,10 @@ int archive_repack(struct archive_index *idx, bool dry_run, struct repack_result
 	sqlite3_finalize(st);
 	int dfd = open(archive_index_pack_dir(idx), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; dfd >= 0 && i < names.n; i++) {
+		if (!dry_run && archive_index_cancelled(idx)) { /* each file's rewrite is whole */
+			res->cancelled = true;
+			break;
+		}
 		struct up_error e = UP_ERROR_INIT;
 		struct repack r = { .idx = idx, .db = db, .pack = ids[i], .name = names.items[i] };
 		int want = candidate(idx, dfd, ids[i], names.items[i], &r.fd, &e);

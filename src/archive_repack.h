@@ -19,6 +19,7 @@
 struct repack_result {
 	long long packs, bytes_before, bytes_after;
 	struct strvec skipped;  /* packs left as they were, with the reason */
+	bool cancelled;         /* stopped between two archive files (archive_index_cancelled) */
 };
 void repack_result_clear(struct repack_result *r);
 

@@ -117,6 +117,13 @@ static int open_new(struct restore *r, int dfd, const char *name)
 	return fd;
 }
 
+static int check_cancel(const struct restore *r, struct up_error *err)
+{
+	if (r->o->cancel && *r->o->cancel)
+		return err_set(err, UP_ERR_CANCELLED, _("restoring into %s cancelled"), r->o->dest);
+	return 0;
+}
+
 static int restore_file(struct restore *r, struct chunk_reader *reader, int dfd, const char *rel,
 			const struct archive_entry *e, struct up_error *err)
 {
@@ -128,7 +135,9 @@ static int restore_file(struct restore *r, struct chunk_reader *reader, int dfd,
 	for (uint32_t i = 0; i < e->n_chunks && rc == 0; i++) {
 		const uint8_t *data;
 		size_t len;
-		if (chunk_reader_get(reader, e->chunks + (size_t)i * HASH_LEN, &data, &len, err) < 0) {
+		if (check_cancel(r, err) < 0)
+			rc = -1;
+		else if (chunk_reader_get(reader, e->chunks + (size_t)i * HASH_LEN, &data, &len, err) < 0) {
 			char *safe = escape_text(rel, (size_t)-1, 0, 0);
 			rc = err_prefix(err, "%s", safe);
 			free(safe);
@@ -306,6 +315,8 @@ static int restore_children(struct restore *r, struct rdir *d, const char *rel, 
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0 && !restore_failed(r); i++) {
+		if ((rc = check_cancel(r, err)) < 0)
+			break;
 		char *path = join(rel, &v[i]);
 		rc = restore_entry(r, d, path, &v[i], err);
 		free(path);

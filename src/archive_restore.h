@@ -31,6 +31,10 @@ struct restore_opts {
 	void (*progress)(void *ctx, const struct restore_result *r, long long total_files,
 			 long long total_bytes);
 	void *progress_ctx;
+	/* Polled before each entry and each chunk (cancel.h): once set, the
+	 * restore stops with UP_ERR_CANCELLED, leaving DIR partly written (the
+	 * caller removes it). NULL: never. */
+	const volatile int *cancel;
 };
 
 struct restore_result {

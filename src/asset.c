@@ -306,7 +306,7 @@ static int download(const struct target_cfg *t, const struct asset_events *ev,
 		.pin = t->source.asset.pin, .max_bytes = t->limits.fetch_bytes,
 		.total_ms = t->limits.fetch_ms, .stall_ms = t->limits.timeout_ms,
 		.max_redirects = ASSET_MAX_REDIRECTS, .progress = on_progress,
-		.progress_ctx = (void *)ev,
+		.progress_ctx = (void *)ev, .cancel = ev->cancel,
 	};
 	char *shown = asset_url_for_display(ap->url);
 	int rc = -1;

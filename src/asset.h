@@ -59,6 +59,7 @@ int asset_checksum_find(const char *text, size_t len, const char *name, char hex
 struct asset_events {
 	void (*note)(void *ctx, const char *level, const char *text);
 	void *ctx;
+	const volatile int *cancel;  /* stops the download (cancel.h), or NULL */
 };
 
 /* The release: tag, version, the cache repository and the pinned commit

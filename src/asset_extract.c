@@ -211,6 +211,8 @@ static int damaged(struct xw *w, const char *path)
 static int copy_data(struct xw *w, int fd, const char *path)
 {
 	for (;;) {
+		if (stage_check_cancel(w->lim, path, w->err) < 0)
+			return -1;
 		ssize_t k = archive_read_data(w->a, w->buf, 1 << 16);
 		if (k == 0)
 			return 0;
@@ -425,7 +427,7 @@ static int extract_all(struct xw *w, const char *file)
 		}
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return damaged(w, "after the last good one");
-		if (one_entry(w, e) < 0)
+		if (stage_check_cancel(w->lim, file, w->err) < 0 || one_entry(w, e) < 0)
 			return -1;
 	}
 	if (w->entries == 0)

@@ -185,7 +185,7 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 	struct xfer *x = user;
 	if (util_monotonic_ms() - x->last_report_ms >= 1000)
 		report(x, dltotal > 0 ? x->offset + (long long)dltotal : -1);
-	return 0;
+	return x->o->cancel && *x->o->cancel; /* non-zero aborts the transfer */
 }
 
 static long ms_arg(long long ms)
@@ -346,6 +346,9 @@ static int fail(struct xfer *x, CURLcode rc, const char *errbuf, const char *sho
 			       _("%s: refused: the body is larger than the size limit of %lld bytes "
 			       "(limits.fetch_size); stopped with %lld bytes in the file"), shown,
 			       x->o->max_bytes, x->offset + x->written);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && x->o->cancel && *x->o->cancel)
+		return err_set(err, UP_ERR_CANCELLED, _("%s: download cancelled with %lld bytes in the "
+			       "file"), shown, x->offset + x->written);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return err_set(err, UP_ERR_TIMEOUT, _("%s: download stopped after %lld of the bytes: %s "
 			       "(limits.fetch_time, limits.timeout)"), shown, x->offset + x->written, why);

@@ -46,6 +46,9 @@ struct asset_fetch_opts {
 	 * file, total when known (else -1), bytes per second of this run. */
 	void (*progress)(void *ctx, long long bytes, long long total, long long rate);
 	void *progress_ctx;
+	/* Once set (cancel.h), the transfer stops with UP_ERR_CANCELLED; the
+	 * partial file stays for a later resume. NULL: never. */
+	const volatile int *cancel;
 };
 
 struct asset_fetch_result {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "batch_archive.h"
 #include "batch_policy.h"
 #include "batch_recover.h"
+#include "cancel.h"
 #include "escape.h"
 #include "i18n.h"
 #include "install.h"
@@ -28,6 +30,20 @@ static void print_error(const char *what, const struct up_error *err)
 {
 	fprintf(stderr, "upkeep: %s%s%s\n", what ? what : "", what ? ": " : "",
 		err->msg ? err->msg : _("unknown error"));
+}
+
+void batch_say_cancelled(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	const char *sig = cancel_signal_name();
+	if (sig)
+		fprintf(stderr, _("upkeep: cancelled by %s: %s\n"), sig, text);
+	else
+		fprintf(stderr, _("upkeep: cancelled: %s\n"), text);
+	free(text);
 }
 
 /* ---- check ---- */
@@ -179,11 +195,15 @@ static void collect_results(struct worker *w, const struct config *cfg,
 			    struct check_result **results, int64_t *job,
 			    const struct batch_options *o)
 {
-	bool progress = !o->quiet && isatty(STDERR_FILENO);
+	bool progress = !o->quiet && isatty(STDERR_FILENO), cancelled = false;
 	for (;;) {
-		struct pollfd pfd = { worker_event_fd(w), POLLIN, 0 };
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+		struct pollfd pfd[2] = { { worker_event_fd(w), POLLIN, 0 }, { cancel_fd(), POLLIN, 0 } };
+		if (poll(pfd, cancelled || pfd[1].fd < 0 ? 1 : 2, -1) < 0 && errno != EINTR)
 			return;
+		if (!cancelled && cancel_requested(cancel_flag())) {
+			cancelled = true; /* the worker stops the checks; their results say so */
+			worker_cancel(w, 0);
+		}
 		struct event ev;
 		while (worker_next_event(w, &ev)) {
 			bool finished = ev.type == EV_JOB_FINISHED;
@@ -289,6 +309,12 @@ static int cmd_check(const struct config *cfg, int argc, char **argv, const stru
 			       &job);
 	if (code != EXIT_OK)
 		return code;
+	if (cancel_requested(cancel_flag())) {
+		batch_check_free(cfg, &results);
+		batch_say_cancelled(_("the check (job %lld) stopped; what it found so far is recorded, "
+				      "nothing else was changed"), (long long)job);
+		return EXIT_CANCELLED;
+	}
 	struct check_result **shown = xcalloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*shown));
 	size_t n = 0;
 	bool failed = false, newer = false;
@@ -353,6 +379,20 @@ static int cmd_adopt(const struct config *cfg, int argc, char **argv, const stru
 }
 
 /* ---- install ---- */
+
+void batch_say_switch_cancel(const char *target, const struct install_result *r)
+{
+	const char *old = r->from ? r->from : _("nothing installed");
+	if (r->outcome == INSTALL_CANCELLED)
+		batch_say_cancelled(_("%s is as it was (%s); nothing was changed, nothing staged is left"),
+				    target, old);
+	else if (r->outcome == INSTALL_CANCELLED_BACK)
+		batch_say_cancelled(_("%s was rolled back to %s, which passed its health check"), target,
+				    old);
+	else if (r->outcome == INSTALL_DONE && cancel_requested(cancel_flag()))
+		fprintf(stderr, _("upkeep: %s: the signal came after the health check passed: too late "
+				  "to cancel; %s is kept\n"), target, r->to ? r->to : "?");
+}
 
 static json_object *json_strvec(const struct strvec *v)
 {
@@ -427,13 +467,14 @@ static int cmd_install(const struct config *cfg, int argc, char **argv, const st
 			 (o->force_drift ? INSTALL_FORCE_DRIFT : 0);
 	struct up_error err = UP_ERROR_INIT;
 	struct install_result r;
-	install_run(cfg, t, argc == 3 ? argv[2] : NULL, flags, &r, &err);
+	install_run(cfg, t, argc == 3 ? argv[2] : NULL, flags, cancel_flag(), &r, &err);
 	batch_notify_install(t, &r, &err);
 	if (o->json)
 		print_install_json(t->name, &r, &err);
 	else
 		print_install_text(t->name, &r, &err, o);
 	fflush(stdout);
+	batch_say_switch_cancel(t->name, &r);
 	int code = install_exit_code(&r, &err);
 	install_result_clear(&r);
 	err_clear(&err);

@@ -44,6 +44,15 @@ int batch_check(const struct config *cfg, const char *const *targets, size_t n, 
 		const struct batch_options *o, struct check_result ***results, int64_t *job);
 void batch_check_free(const struct config *cfg, struct check_result ***results);
 
+/* Says on stderr that the command stopped at a signal (cancel.h) and in
+ * what state it left things: "upkeep: cancelled by SIGTERM: " + text. */
+void batch_say_cancelled(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The batch_say_cancelled() of an install or restore (nothing when it was
+ * not cancelled); the too-late note when it finished after a signal. */
+struct install_result;
+void batch_say_switch_cancel(const char *target, const struct install_result *r);
+
 /* Runs one command (argv[0]) and returns the exit code (upkeep.h). */
 int batch_run(const struct config *cfg, int argc, char **argv, const struct batch_options *o);
 

@@ -21,10 +21,12 @@
 #include "archive_prune.h"
 #include "archive_repair.h"
 #include "archive_restore.h"
-#include "batch_restore.h"
 #include "archive_snap.h"
 #include "archive_tree.h"
 #include "archive_verify.h"
+#include "batch.h"
+#include "batch_restore.h"
+#include "cancel.h"
 #include "escape.h"
 #include "i18n.h"
 #include "log.h"
@@ -68,6 +70,8 @@ static int session_open(struct session *s, const struct config *cfg, const char 
 	char *dir = archive_dir_for(cfg->state_dir);
 	int rc = archive_index_open(dir, UPKEEP_LOCK_TIMEOUT_MS, &s->idx, &s->err);
 	free(dir);
+	if (rc == 0)
+		archive_index_set_cancel(s->idx, cancel_flag());
 	return rc;
 }
 
@@ -76,7 +80,8 @@ static void session_close(struct session *s, int rc)
 {
 	if (s->store && s->job) {
 		struct up_error e = UP_ERROR_INIT;
-		store_job_set_state(s->store, s->job, rc < 0 ? JOB_FAILED : JOB_OK,
+		bool cancelled = rc < 0 && s->err.status == UP_ERR_CANCELLED;
+		store_job_set_state(s->store, s->job, cancelled ? JOB_CANCELLED : rc < 0 ? JOB_FAILED : JOB_OK,
 				    rc < 0 ? s->err.msg : NULL, &e);
 		err_clear(&e);
 		char *why = rc < 0 ? escape_text(s->err.msg ? s->err.msg : "?", (size_t)-1, 0, 0) : NULL;
@@ -231,7 +236,8 @@ int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const stru
 	struct target_state ts = { 0 };
 	store_target_get(s.store, t->name, &ts, NULL);
 	struct backup_opts bo = { .target = t->name, .path = t->path, .version = ts.installed_version,
-				  .reason = "manual", .note = o->note, .level = t->backup.compression };
+				  .reason = "manual", .note = o->note, .level = t->backup.compression,
+				  .cancel = cancel_flag() };
 	struct progress prog = { t->name, util_monotonic_ms(), false };
 	if (!o->quiet && isatty(STDERR_FILENO)) {
 		bo.progress = backup_progress;
@@ -242,6 +248,9 @@ int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const stru
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	int code = rc < 0 ? fail(&s, "backup") : EXIT_OK;
+	if (code == EXIT_CANCELLED)
+		batch_say_cancelled(_("the backup of %s stored no snapshot; the archive is as it was"),
+				    t->name);
 	if (rc == 0) {
 		print_backup(&bo, &r, o);
 		for (size_t i = 0; i < r.warnings.n; i++)
@@ -371,7 +380,8 @@ int batch_cmd_restore(const struct config *cfg, int argc, char **argv, const str
 	struct session s;
 	struct restore_result r;
 	struct restore_opts ro = { .snapshot = id, .dest = o->to, .force = o->force,
-				   .paths = (const char *const *)argv + 3, .n_paths = (size_t)argc - 3 };
+				   .paths = (const char *const *)argv + 3, .n_paths = (size_t)argc - 3,
+				   .cancel = cancel_flag() };
 	struct progress prog = { t->name, util_monotonic_ms(), false };
 	if (!o->quiet && isatty(STDERR_FILENO)) {
 		ro.progress = restore_progress;
@@ -385,6 +395,9 @@ int batch_cmd_restore(const struct config *cfg, int argc, char **argv, const str
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	int code = rc < 0 ? fail(&s, "restore") : EXIT_OK;
+	if (code == EXIT_CANCELLED)
+		batch_say_cancelled(_("%s holds a partial copy of snapshot %lld; remove it or restore "
+				      "again with --force"), o->to, (long long)id);
 	if (rc == 0 && o->json) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "target", jstr(t->name));
@@ -459,7 +472,7 @@ static void verify_progress(void *ctx, const struct verify_result *r)
 
 int batch_cmd_verify(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
-	struct verify_opts vo = { .read_data = o->read_data };
+	struct verify_opts vo = { .read_data = o->read_data, .cancel = cancel_flag() };
 	if (argc > 2 || (argc == 2 && o->all) || (argc == 1 && !o->all)) {
 		fputs(_("usage: upkeep --batch verify (SNAPSHOT | --all) [--read-data]\n"), stderr);
 		return EXIT_USAGE;
@@ -479,6 +492,8 @@ int batch_cmd_verify(const struct config *cfg, int argc, char **argv, const stru
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	int code = rc < 0 ? fail(&s, "verify") : r.n_problems ? EXIT_FAILED : EXIT_OK;
+	if (code == EXIT_CANCELLED)
+		batch_say_cancelled(_("the verification stopped before its end; nothing was changed"));
 	if (rc == 0) {
 		print_verify(&r, o);
 		if (r.n_problems)
@@ -746,8 +761,16 @@ int batch_cmd_prune(const struct config *cfg, int argc, char **argv, const struc
 	if (rc == 0)
 		rc = archive_prune(s.idx, ids, n_ids, o->dry_run, &r, &s.err);
 	int code = rc < 0 ? fail(&s, "prune") : EXIT_OK;
+	if (code == EXIT_CANCELLED)
+		batch_say_cancelled(_("no snapshot was removed; the archive is as it was"));
 	if (rc == 0) {
 		print_prune_result(&r, o->dry_run, o);
+		if (r.repack.cancelled) {
+			batch_say_cancelled(_("the snapshots above were removed; rewriting archive files "
+					      "stopped between two files; the archive is consistent"));
+			rc = err_set(&s.err, UP_ERR_CANCELLED, _("repacking cancelled"));
+			code = EXIT_CANCELLED;
+		}
 		prune_result_clear(&r);
 	}
 	free(ids);

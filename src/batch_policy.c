@@ -23,6 +23,7 @@
 #include "archive_index.h"
 #include "archive_prune.h"
 #include "archive_snap.h"
+#include "cancel.h"
 #include "drill.h"
 #include "escape.h"
 #include "i18n.h"
@@ -41,6 +42,7 @@ struct trun {
 	struct policy_decision dec;
 	struct target_state ts;
 	bool failed, pending;
+	bool cancelled;                  /* a step stopped at a signal, or none ran */
 	/* scheduled backup */
 	bool backup_due, backup_ran;
 	long long backup_last;           /* newest snapshot's time, 0 = none */
@@ -139,6 +141,8 @@ void batch_notify_install(const struct target_cfg *t, const struct install_resul
 			    err->msg ? err->msg : "?");
 		break;
 	case INSTALL_CURRENT:
+	case INSTALL_CANCELLED:      /* the admin's own doing: nothing to tell */
+	case INSTALL_CANCELLED_BACK:
 		break;
 	}
 }
@@ -179,7 +183,7 @@ static void step_backup(struct run *run, struct trun *tr)
 	free(dir);
 	struct backup_opts bo = { .target = t->name, .path = t->path,
 				  .version = tr->ts.installed_version, .reason = "scheduled",
-				  .level = t->backup.compression };
+				  .level = t->backup.compression, .cancel = cancel_flag() };
 	struct backup_result br = { 0 };
 	log_job(tr->backup_job, LOG_LVL_STEP, "%s: scheduled backup of %s", t->name, t->path);
 	if (rc == 0)
@@ -190,10 +194,15 @@ static void step_backup(struct run *run, struct trun *tr)
 		store_job_event(run->s, tr->backup_job, "warning", br.warnings.items[i], NULL);
 		log_job(tr->backup_job, LOG_LVL_WARNING, "%s: backup: %s", t->name, br.warnings.items[i]);
 	}
+	bool cancelled = rc < 0 && err.status == UP_ERR_CANCELLED;
 	if (rc == 0) {
 		tr->backup_snapshot = br.id;
 		log_job(tr->backup_job, LOG_LVL_INFO, "%s: backup: snapshot %lld (%lld files, %lld bytes)",
 			t->name, (long long)br.id, br.files, br.bytes);
+	} else if (cancelled) {
+		tr->cancelled = true;
+		tr->backup_error = safe_text(err.msg);
+		log_job(tr->backup_job, LOG_LVL_WARNING, "%s: backup cancelled", t->name);
 	} else {
 		tr->failed = true;
 		tr->backup_error = safe_text(err.msg);
@@ -202,7 +211,8 @@ static void step_backup(struct run *run, struct trun *tr)
 			    "%s: scheduled backup failed", t->name);
 	}
 	if (tr->backup_job)
-		store_job_set_state(run->s, tr->backup_job, rc == 0 ? JOB_OK : JOB_FAILED,
+		store_job_set_state(run->s, tr->backup_job,
+				    rc == 0 ? JOB_OK : cancelled ? JOB_CANCELLED : JOB_FAILED,
 				    rc == 0 ? NULL : err.msg, NULL);
 	backup_result_clear(&br);
 	err_clear(&err);
@@ -223,10 +233,13 @@ static void step_install(struct run *run, struct trun *tr)
 	const char *version = c->releases[tr->dec.install].version.text;
 	log_job(run->job, LOG_LVL_INFO, "%s: installing %s (policy allows it)", t->name, version);
 	struct up_error err = UP_ERROR_INIT;
-	install_run(run->cfg, t, version, 0, &tr->inst, &err);
+	install_run(run->cfg, t, version, 0, cancel_flag(), &tr->inst, &err);
 	tr->install_ran = true;
+	bool cancelled = tr->inst.outcome == INSTALL_CANCELLED ||
+			 tr->inst.outcome == INSTALL_CANCELLED_BACK;
+	tr->cancelled |= cancelled;
 	if (tr->inst.outcome != INSTALL_DONE && tr->inst.outcome != INSTALL_CURRENT) {
-		tr->failed = true;
+		tr->failed = !cancelled;
 		tr->install_error = safe_text(err.msg ? err.msg : _("install failed"));
 		log_job(tr->inst.job, LOG_LVL_ERROR, "%s: install %s: %s", t->name,
 			install_outcome_name(tr->inst.outcome), tr->install_error);
@@ -329,6 +342,8 @@ static void step_prune(struct run *run, struct trun *tr)
 static void notify_drill(const struct target_cfg *t, const struct drill_result *d,
 			 const struct up_error *err)
 {
+	if (d->cancelled) /* the admin's own doing */
+		return;
 	if (!d->ok)
 		send_notice(t, NOTIFY_DRILL_FAILURE, d->job, NULL, d->version,
 			    d->evidence ? d->evidence : err->msg,
@@ -355,8 +370,9 @@ static void step_drill(struct run *run, struct trun *tr)
 		return;
 	struct up_error err = UP_ERROR_INIT;
 	tr->drill_ran = true;
-	if (drill_run(run->cfg, t, &tr->drill, &err) < 0) {
-		tr->failed = true;
+	if (drill_run(run->cfg, t, cancel_flag(), &tr->drill, &err) < 0) {
+		tr->failed = !tr->drill.cancelled;
+		tr->cancelled |= tr->drill.cancelled;
 		tr->drill_error = safe_text(err.msg);
 	}
 	notify_drill(t, &tr->drill, &err);
@@ -367,6 +383,10 @@ static void run_target(struct run *run, struct trun *tr)
 {
 	const struct target_cfg *t = tr->t;
 	store_target_get(run->s, t->name, &tr->ts, NULL);
+	if (*cancel_flag()) { /* not reached: its check may have been cut short too */
+		tr->cancelled = true;
+		return;
+	}
 	if (!tr->check || !tr->check->ok) {
 		tr->failed = true;
 		const char *why = tr->check ? tr->check->error : "not checked";
@@ -375,26 +395,33 @@ static void run_target(struct run *run, struct trun *tr)
 			send_notice(t, NOTIFY_FAILURE, run->job, NULL, NULL, why, "%s: check failed",
 				    t->name);
 	}
-	step_backup(run, tr);
-	if (tr->check && tr->check->ok) {
+	/* a signal stops the run between steps (and inside them) */
+	const volatile int *cancel = cancel_flag();
+	if (!*cancel)
+		step_backup(run, tr);
+	if (!*cancel && tr->check && tr->check->ok) {
 		step_install(run, tr);
 		step_security(run, tr);
 	}
-	step_prune(run, tr);
-	step_drill(run, tr);
+	if (!*cancel)
+		step_prune(run, tr);
+	if (!*cancel)
+		step_drill(run, tr);
+	tr->cancelled |= *cancel != 0;
 }
 
 /* ---- the summary ---- */
 
 static int run_exit_code(const struct run *run)
 {
-	bool failed = false, slower = false, pending = false;
+	bool failed = false, slower = false, pending = false, cancelled = false;
 	for (size_t i = 0; i < run->n; i++) {
 		failed |= run->v[i].failed;
 		slower |= run->v[i].drill_ran && run->v[i].drill.slower;
 		pending |= run->v[i].pending;
+		cancelled |= run->v[i].cancelled;
 	}
-	return failed ? EXIT_FAILED : slower ? EXIT_DRILL_SLOWER : pending ? EXIT_PENDING : EXIT_OK;
+	return failed ? EXIT_FAILED : cancelled ? EXIT_CANCELLED : slower ? EXIT_DRILL_SLOWER : pending ? EXIT_PENDING : EXIT_OK;
 }
 
 static json_object *jint_or_null(long long v)
@@ -660,6 +687,12 @@ int batch_cmd_run(const struct config *cfg, int argc, char **argv, const struct 
 			print_run_text(&run, code);
 		fflush(stdout);
 	}
+	if (cancel_requested(cancel_flag())) {
+		batch_say_cancelled(_("the policy run stopped; every target is on the release it had or "
+				      "on one that passed its health check, see above"));
+		if (code == EXIT_OK)
+			code = EXIT_CANCELLED;
+	}
 	size_t failed = 0;
 	for (size_t i = 0; i < run.n; i++) {
 		failed += run.v[i].failed;
@@ -667,8 +700,8 @@ int batch_cmd_run(const struct config *cfg, int argc, char **argv, const struct 
 	}
 	if (run.job) {
 		char *summary = failed ? xasprintf("%zu of %zu targets failed", failed, run.n) : NULL;
-		store_job_set_state(run.s, run.job, failed || code == EXIT_USAGE ? JOB_FAILED : JOB_OK,
-				    summary, NULL);
+		store_job_set_state(run.s, run.job, failed || code == EXIT_USAGE ? JOB_FAILED
+				    : code == EXIT_CANCELLED ? JOB_CANCELLED : JOB_OK, summary, NULL);
 		free(summary);
 	}
 	log_job(run.job, code == EXIT_FAILED ? LOG_LVL_ERROR : LOG_LVL_INFO,
@@ -743,13 +776,16 @@ int batch_cmd_drill(const struct config *cfg, int argc, char **argv, const struc
 	}
 	struct up_error err = UP_ERROR_INIT;
 	struct drill_result d;
-	int rc = drill_run(cfg, t, &d, &err);
+	int rc = drill_run(cfg, t, cancel_flag(), &d, &err);
 	print_drill(t, &d, &err, o);
 	notify_drill(t, &d, &err);
 	fflush(stdout);
 	int code = rc == 0 ? (d.slower ? EXIT_DRILL_SLOWER : EXIT_OK)
 		: err.status == UP_ERR_STATE_LOCKED || err.status == UP_ERR_STATE_CORRUPT
-		? err_exit_code(err.status) : EXIT_FAILED;
+		? err_exit_code(err.status) : d.cancelled ? EXIT_CANCELLED : EXIT_FAILED;
+	if (d.cancelled)
+		batch_say_cancelled(_("the drill of %s stopped; its scratch tree is removed and no "
+				      "drill time was recorded"), t->name);
 	drill_result_clear(&d);
 	err_clear(&err);
 	return code;

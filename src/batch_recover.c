@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cancel.h"
 #include "escape.h"
 #include "i18n.h"
 #include "recover.h"
@@ -59,6 +60,17 @@ static void print_item_text(FILE *out, const struct recover_item *it)
 	}
 }
 
+/* A signal never cuts a recovery short (it is a rollback or a roll
+ * forward): it is said, and the command after it is cancelled. */
+static int guarded_recover(const struct config *cfg, struct recover_result *r,
+			   struct up_error *err)
+{
+	enum cancel_guard g = cancel_guard_enter(CANCEL_GUARD_RECOVERY);
+	int rc = recover_run(cfg, r, err);
+	cancel_guard_leave(g);
+	return rc;
+}
+
 int batch_cmd_recover(const struct config *cfg, int argc, char **argv,
 		      const struct batch_options *o)
 {
@@ -69,7 +81,7 @@ int batch_cmd_recover(const struct config *cfg, int argc, char **argv,
 	}
 	struct recover_result r;
 	struct up_error err = UP_ERROR_INIT;
-	if (recover_run(cfg, &r, &err) < 0) {
+	if (guarded_recover(cfg, &r, &err) < 0) {
 		fprintf(stderr, "upkeep: recover: %s\n", err.msg);
 		int code = err_exit_code(err.status);
 		err_clear(&err);
@@ -101,7 +113,7 @@ void batch_recover_at_start(const struct config *cfg, bool quiet)
 {
 	struct recover_result r;
 	struct up_error err = UP_ERROR_INIT;
-	if (recover_run(cfg, &r, &err) < 0) {
+	if (guarded_recover(cfg, &r, &err) < 0) {
 		err_clear(&err);
 		return;
 	}

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "archive_snap.h"
+#include "batch.h"
+#include "cancel.h"
 #include "escape.h"
 #include "i18n.h"
 #include "install.h"
@@ -158,7 +160,7 @@ int batch_cmd_restore_in_place(const struct config *cfg, int argc, char **argv,
 	struct changes c = { .o = o };
 	struct restore_request rq = { .snapshot = id, .paths = o->paths, .n_paths = o->n_paths,
 				      .flags = o->keep_preserved ? RESTORE_KEEP_PRESERVED : 0,
-				      .on_change = print_change, .ctx = &c };
+				      .on_change = print_change, .ctx = &c, .cancel = cancel_flag() };
 	struct install_result r;
 	struct up_error err = UP_ERROR_INIT;
 	restore_run(cfg, t, &rq, &r, &err);
@@ -167,6 +169,7 @@ int batch_cmd_restore_in_place(const struct config *cfg, int argc, char **argv,
 	else
 		print_result_text(t->name, id, o->n_paths, &c, &r, &err, o);
 	fflush(stdout);
+	batch_say_switch_cancel(t->name, &r);
 	int code = exit_code(&r, &err);
 	install_result_clear(&r);
 	err_clear(&err);

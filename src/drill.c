@@ -43,6 +43,7 @@ struct drill {
 	struct snapshot_info snap;
 	char *scratch;     /* the mkdtemp directory */
 	char *tree;        /* scratch/tree: the restored snapshot */
+	const volatile int *cancel;
 	struct up_error err;
 };
 
@@ -100,7 +101,7 @@ static int step_restore(struct drill *d)
 		return -1;
 	}
 	d->tree = xasprintf("%s/tree", d->scratch);
-	struct restore_opts ro = { .snapshot = d->snap.id, .dest = d->tree };
+	struct restore_opts ro = { .snapshot = d->snap.id, .dest = d->tree, .cancel = d->cancel };
 	struct restore_result res = { 0 };
 	long long t0 = util_monotonic_ms();
 	int rc = archive_restore(d->idx, &ro, &res, &d->err);
@@ -157,7 +158,7 @@ static int step_check(struct drill *d)
 	if (!d->t->drill.check)
 		return 0;
 	struct hook_env env = { .target = d->t->name, .path = d->tree, .phase = "drill",
-				.from = d->snap.version, .to = d->snap.version };
+				.from = d->snap.version, .to = d->snap.version, .cancel = d->cancel };
 	struct hook_result hr = { 0 };
 	int rc = hooks_run_command(d->t->drill.check, &env, d->t->drill.timeout_ms, &hr, &d->err);
 	if (rc < 0 && hr.output && hr.output[0]) {
@@ -278,11 +279,11 @@ static int run_steps(struct drill *d)
 	return 0;
 }
 
-int drill_run(const struct config *cfg, const struct target_cfg *t, struct drill_result *r,
-	      struct up_error *err)
+int drill_run(const struct config *cfg, const struct target_cfg *t, const volatile int *cancel,
+	      struct drill_result *r, struct up_error *err)
 {
 	*r = (struct drill_result){ .previous_ms = -1 };
-	struct drill d = { .cfg = cfg, .t = t, .r = r };
+	struct drill d = { .cfg = cfg, .t = t, .r = r, .cancel = cancel };
 	int rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &d.s, &d.err);
 	if (rc == 0 && (rc = store_job_create(d.s, "drill", t->name, &r->job, &d.err)) == 0)
 		rc = store_job_set_state(d.s, r->job, JOB_RUNNING, NULL, &d.err);
@@ -300,7 +301,12 @@ int drill_run(const struct config *cfg, const struct target_cfg *t, struct drill
 		err_clear(&e);
 	}
 	r->ok = rc == 0;
-	if (r->job) {
+	r->cancelled = rc < 0 && d.err.status == UP_ERR_CANCELLED;
+	if (r->job && r->cancelled) {
+		note(&d, "warning", "cancelled at %s: %s", r->failed_step ? r->failed_step : "start",
+		     d.err.msg ? d.err.msg : "?");
+		store_job_set_state(d.s, r->job, JOB_CANCELLED, d.err.msg, NULL);
+	} else if (r->job) {
 		if (r->ok)
 			judge_time(&d);
 		else

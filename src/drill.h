@@ -38,13 +38,16 @@ struct drill_result {
 	char *failed_step;        /* "snapshot", "restore", "compare", "check" or NULL */
 	char *evidence;           /* the check's output, differing paths... or NULL */
 	char *version;            /* the snapshot's version, or NULL */
+	bool cancelled;           /* stopped by cancel: nothing recorded as a drill */
 };
 void drill_result_clear(struct drill_result *r);
 
 /* Runs a drill of t. Returns 0 when the drill itself passed (slower or
- * not), -1 otherwise with err saying why (r filled as far as it got). */
-int drill_run(const struct config *cfg, const struct target_cfg *t, struct drill_result *r,
-	      struct up_error *err);
+ * not), -1 otherwise with err saying why (r filled as far as it got).
+ * cancel (cancel.h, or NULL) stops the restore and the check: the scratch
+ * tree is removed, the job recorded "cancelled" and no drill time kept. */
+int drill_run(const struct config *cfg, const struct target_cfg *t, const volatile int *cancel,
+	      struct drill_result *r, struct up_error *err);
 
 /* The time (archive clock, unix seconds) of t's latest drill, 0 = none. */
 long long drill_last_time(struct store *s, const char *target);

@@ -80,6 +80,7 @@ int err_exit_code(enum up_status status)
 	case UP_ERR_STATE:
 	case UP_ERR_STATE_CORRUPT: return EXIT_STATE;
 	case UP_ERR_MISMATCH: return EXIT_MISMATCH;
+	case UP_ERR_CANCELLED: return EXIT_CANCELLED;
 	default: return EXIT_FAILED;
 	}
 }

@@ -41,7 +41,17 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 	return len;
 }
 
-static CURL *make_handle(const char *url, long long timeout_ms, struct body *b, char *errbuf)
+/* Aborts the transfer once the job is cancelled. */
+static int on_xfer(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		   curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	const volatile int *cancel = user;
+	return cancel && *cancel;
+}
+
+static CURL *make_handle(const char *url, long long timeout_ms, const volatile int *cancel,
+			 struct body *b, char *errbuf)
 {
 	CURL *c = curl_easy_init();
 	if (!c)
@@ -57,26 +67,33 @@ static CURL *make_handle(const char *url, long long timeout_ms, struct body *b, 
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "upkeep/" PACKAGE_VERSION " health");
+	if (cancel) {
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xfer);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)cancel);
+	}
 	const char *ca = getenv("SSL_CERT_FILE");
 	if (ca && *ca)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	return c;
 }
 
-int health_probe_url(const char *url, int expect_status, const char *expect_body,
-		     long long timeout_ms, long *status, struct up_error *err)
+static int probe(const char *url, int expect_status, const char *expect_body,
+		 long long timeout_ms, const volatile int *cancel, long *status, struct up_error *err)
 {
 	pthread_once(&curl_once, curl_init);
 	struct body b = { STRBUF_INIT };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	*status = 0;
-	CURL *c = make_handle(url, timeout_ms, &b, errbuf);
+	CURL *c = make_handle(url, timeout_ms, cancel, &b, errbuf);
 	if (!c)
 		return err_set(err, UP_ERR_INTERNAL, _("health: cannot create an HTTP handle"));
 	CURLcode rc = curl_easy_perform(c);
 	char *safe_url = escape_text(url, (size_t)-1, 200, 0);
 	int ret = 0;
-	if (rc != CURLE_OK) {
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		ret = err_set(err, UP_ERR_CANCELLED, _("health URL %s: cancelled"), safe_url);
+	} else if (rc != CURLE_OK) {
 		ret = err_set(err, rc == CURLE_OPERATION_TIMEDOUT ? UP_ERR_TIMEOUT : UP_ERR_MISMATCH,
 			      "health URL %s: %s", safe_url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	} else {
@@ -105,6 +122,12 @@ int health_probe_url(const char *url, int expect_status, const char *expect_body
 	return ret;
 }
 
+int health_probe_url(const char *url, int expect_status, const char *expect_body,
+		     long long timeout_ms, long *status, struct up_error *err)
+{
+	return probe(url, expect_status, expect_body, timeout_ms, NULL, status, err);
+}
+
 /* One attempt: the command, then the URL. */
 static int attempt(const struct health_cfg *h, const struct hook_env *env, long long deadline,
 		   struct health_result *res, struct up_error *err)
@@ -125,9 +148,22 @@ static int attempt(const struct health_cfg *h, const struct hook_env *env, long 
 			return err_set(err, UP_ERR_TIMEOUT, _("health: out of time"));
 	}
 	if (h->url)
-		return health_probe_url(h->url, h->expect_status, h->expect_body, left, &res->http_status,
-					err);
+		return probe(h->url, h->expect_status, h->expect_body, left, env->cancel,
+			     &res->http_status, err);
 	return 0;
+}
+
+/* Sleeps ms, in slices so that a cancel is seen at once; -1 when
+ * cancelled. */
+static int pause_unless_cancelled(long long ms, const volatile int *cancel)
+{
+	long long end = util_monotonic_ms() + ms;
+	for (long long left = ms; left > 0; left = end - util_monotonic_ms()) {
+		if (cancel && *cancel)
+			return -1;
+		usleep((useconds_t)((left < 50 ? left : 50) * 1000));
+	}
+	return cancel && *cancel ? -1 : 0;
 }
 
 int health_check(const struct health_cfg *h, const struct hook_env *env,
@@ -145,17 +181,20 @@ int health_check(const struct health_cfg *h, const struct hook_env *env,
 	for (int i = 0; i <= (h->retries > 0 ? h->retries : 0); i++) {
 		res->attempts++;
 		rc = attempt(h, env, deadline, res, err);
-		if (rc == 0)
+		if (rc == 0 || err->status == UP_ERR_CANCELLED)
 			break;
 		strbuf_addf(&ev, "attempt %d: %s\n", res->attempts, err->msg ? err->msg : "failed");
 		long long left = deadline - util_monotonic_ms();
 		if (left <= 0 || i == h->retries)
 			break;
-		usleep((useconds_t)((wait < left ? wait : left) * 1000));
+		if (pause_unless_cancelled(wait < left ? wait : left, env->cancel) < 0) {
+			rc = err_set(err, UP_ERR_CANCELLED, _("health: cancelled while waiting to retry"));
+			break;
+		}
 		wait *= 2;
 	}
 	res->evidence = strbuf_detach(&ev);
-	if (rc < 0)
+	if (rc < 0 && err->status != UP_ERR_CANCELLED)
 		err_prefix(err, ngettext("unhealthy after %d attempt", "unhealthy after %d attempts",
 					 (unsigned long)res->attempts), res->attempts);
 	return rc;

@@ -125,9 +125,11 @@ static void keep_tail(struct strbuf *sb, const char *data, size_t n)
 	}
 }
 
-/* Reads output until the child exits (or the deadline passes), then
- * drains what is buffered. Returns the wait status, or -1 on timeout. */
-static int collect(pid_t pid, int fd, long long deadline, struct strbuf *out, int *status)
+/* Reads output until the child exits (or the deadline passes, or cancel
+ * is set), then drains what is buffered. Returns 0 when it exited, -1 on
+ * timeout, -2 when cancelled. */
+static int collect(pid_t pid, int fd, long long deadline, const volatile int *cancel,
+		   struct strbuf *out, int *status)
 {
 	bool exited = false, eof = false;
 	for (;;) {
@@ -156,6 +158,8 @@ static int collect(pid_t pid, int fd, long long deadline, struct strbuf *out, in
 		}
 		if (deadline && util_monotonic_ms() >= deadline)
 			return -1;
+		if (cancel && *cancel)
+			return -2;
 	}
 }
 
@@ -220,7 +224,9 @@ static int describe_failure(const char *cmd, const struct hook_env *env, long lo
 			    const struct hook_result *res, struct up_error *err)
 {
 	char how[96];
-	if (res->timed_out)
+	if (res->cancelled)
+		snprintf(how, sizeof how, "%s", _("was cancelled"));
+	else if (res->timed_out)
 		snprintf(how, sizeof how, _("timed out after %lld ms"), timeout_ms);
 	else if (res->signal)
 		snprintf(how, sizeof how, _("killed by signal %d"), res->signal);
@@ -236,7 +242,8 @@ static int describe_failure(const char *cmd, const struct hook_env *env, long lo
 		start--;
 	char *line = escape_text(o + start, end - start, 300, 0);
 	char *safe_cmd = escape_text(cmd, (size_t)-1, 200, 0);
-	int rc = err_set(err, UP_ERR_MISMATCH, _("%s command \"%s\" %s%s%s"), env->phase ? env->phase : "hook",
+	int rc = err_set(err, res->cancelled ? UP_ERR_CANCELLED : UP_ERR_MISMATCH,
+			 _("%s command \"%s\" %s%s%s"), env->phase ? env->phase : "hook",
 			 safe_cmd, how, line[0] ? ": " : "", line);
 	free(safe_cmd);
 	free(line);
@@ -271,14 +278,16 @@ int hooks_run_io(const char *cmd, const struct hook_env *env, long long timeout_
 		res->output = xstrdup("");
 		goto out;
 	}
-	if (collect(pid, fd, timeout_ms > 0 ? start + timeout_ms : 0, &out, &status) < 0) {
-		res->timed_out = true;
+	int how = collect(pid, fd, timeout_ms > 0 ? start + timeout_ms : 0, env->cancel, &out, &status);
+	if (how < 0) {
+		res->timed_out = how == -1;
+		res->cancelled = how == -2;
 		kill_group(pid, &status);
 	}
 	close(fd);
 	res->output = strbuf_detach(&out);
 	res->duration_ms = util_monotonic_ms() - start;
-	if (WIFEXITED(status) && !res->timed_out)
+	if (WIFEXITED(status) && !res->timed_out && !res->cancelled)
 		res->exit_code = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		res->signal = WTERMSIG(status);

@@ -12,7 +12,8 @@
  * and UPKEEP_VERSION. stdin is /dev/null; stdout and stderr are captured
  * together, the last HOOKS_OUTPUT_CAP bytes kept as evidence. The command
  * runs in a process group of its own, which is sent SIGTERM and, two
- * seconds later, SIGKILL when the timeout passes. Once the command has
+ * seconds later, SIGKILL when the timeout passes (or the run is
+ * cancelled). Once the command has
  * exited, its output pipe is closed even if a background process it started
  * still holds it: such a process must redirect its own output (or it gets
  * SIGPIPE), as any daemon should.
@@ -34,12 +35,17 @@ struct hook_env {
 	const char *from, *to;    /* versions, or NULL */
 	const char *data;         /* data commands: UPKEEP_DATA, the entry's name, or NULL */
 	const char *dump;         /* data commands: UPKEEP_DUMP, the dump file, or NULL */
+	/* Polled while the command runs: once set, the command's process group
+	 * is ended as at a timeout and the run fails with UP_ERR_CANCELLED.
+	 * NULL: the command runs to its end (a rollback's hooks). */
+	const volatile int *cancel;
 };
 
 struct hook_result {
 	int exit_code;            /* -1 when killed by a signal or the timeout */
 	int signal;               /* the signal that ended it, or 0 */
 	bool timed_out;
+	bool cancelled;           /* ended because env->cancel was set */
 	long long duration_ms;
 	char *output;             /* the tail of stdout+stderr (owned, never NULL after a run) */
 };

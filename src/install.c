@@ -29,7 +29,8 @@
 const char *install_outcome_name(enum install_outcome o)
 {
 	static const char *const names[] = { "failed", "installed", "already installed",
-					     "rolled back", "rollback failed" };
+					     "rolled back", "rollback failed", "cancelled",
+					     "cancelled, rolled back" };
 	return names[o];
 }
 
@@ -55,6 +56,8 @@ int install_exit_code(const struct install_result *r, const struct up_error *err
 	case INSTALL_CURRENT: return EXIT_OK;
 	case INSTALL_ROLLED_BACK: return EXIT_ROLLED_BACK;
 	case INSTALL_BROKEN: return EXIT_BROKEN;
+	case INSTALL_CANCELLED:
+	case INSTALL_CANCELLED_BACK: return EXIT_CANCELLED;
 	case INSTALL_FAILED: break;
 	}
 	if (r->untrusted)
@@ -182,7 +185,7 @@ static int do_download(struct switchover *sw, void *ctx)
 	struct asset_release rel = { .tag = j->plan.tag, .version = j->plan.version,
 				     .repo_dir = j->plan.cache_dir, .commit = j->plan.commit,
 				     .tree = j->plan.tree, .object = j->plan.object };
-	struct asset_events ev = { .note = asset_note, .ctx = sw };
+	struct asset_events ev = { .note = asset_note, .ctx = sw, .cancel = switchover_cancel(sw) };
 	return asset_prepare(j->cfg, j->t, &rel, &ev, &j->asset, &sw->err);
 }
 
@@ -223,10 +226,12 @@ static int do_stage(struct switchover *sw, void *ctx)
 			return -1;
 	}
 	struct stage_stats ss;
+	struct stage_limits lim = STAGE_LIMITS_DEFAULT;
+	lim.cancel = switchover_cancel(sw);
 	bool asset = j->asset.file != NULL;
 	int rc = asset ? asset_extract(j->asset.file, sw->staging, j->t->source.asset.strip_components,
-				       &like, NULL, &ss, &sw->err)
-		       : stage_write_tree(j->plan.cache_dir, j->plan.tree, sw->staging, &like, NULL, &ss,
+				       &like, &lim, &ss, &sw->err)
+		       : stage_write_tree(j->plan.cache_dir, j->plan.tree, sw->staging, &like, &lim, &ss,
 					  &sw->err);
 	if (rc < 0)
 		return err_prefix(&sw->err, asset ? _("stage %s from its asset into %s") : _("stage %s into %s"),
@@ -354,17 +359,17 @@ static int run_switch(struct job *j)
 	sw->data_ctx = &j->snap;
 	int rc;
 	if (switchover_intent_begin(sw, j->plan.tag, j->plan.commit, true, j->t->keep_releases) < 0)
-		rc = switchjob_fail_step(j->r, "intent");
+		rc = switchjob_fail_step(&j->sw, "intent");
 	else if (j->t->source.asset.url && switchover_step(sw, "download", do_download, NULL) < 0)
-		rc = switchjob_fail_step(j->r, "download"); /* the release's payload is its asset */
+		rc = switchjob_fail_step(&j->sw, "download"); /* the release's payload is its asset */
 	else if (switchover_step(sw, "snapshot", do_snapshot, NULL) < 0)
-		rc = switchjob_fail_step(j->r, "snapshot");
+		rc = switchjob_fail_step(&j->sw, "snapshot");
 	else if (switchover_step(sw, "stage", do_stage, NULL) < 0)
-		rc = switchjob_fail_step(j->r, "stage");
+		rc = switchjob_fail_step(&j->sw, "stage");
 	else if ((rc = switchover_run(sw)) < 0)
 		; /* rolled back, outcome set */
 	else if (switchover_step(sw, "finish", step_finish, NULL) < 0)
-		rc = switchjob_fail_step(j->r, "finish");
+		rc = switchjob_fail_step(&j->sw, "finish");
 	else
 		j->r->outcome = INSTALL_DONE;
 	sw->action = NULL;
@@ -381,13 +386,14 @@ static void job_close(struct job *j, int rc)
 }
 
 int install_run(const struct config *cfg, const struct target_cfg *t, const char *version,
-		unsigned flags, struct install_result *r, struct up_error *err)
+		unsigned flags, const volatile int *cancel, struct install_result *r,
+		struct up_error *err)
 {
 	*r = (struct install_result){ .outcome = INSTALL_FAILED };
 	struct job j = { .cfg = cfg, .t = t, .flags = flags, .r = r };
 	struct switchover *sw = &j.sw;
 	*sw = (struct switchover){ .t = t, .lock_fd = -1, .kind = "install", .r = r,
-				   .live = xstrdup(t->path), .carry_preserved = true };
+				   .live = xstrdup(t->path), .carry_preserved = true, .cancel = cancel };
 	r->to = version ? xstrdup(version) : NULL;
 	int rc = switchjob_open(sw, cfg);
 	if (rc == 0)

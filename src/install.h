@@ -37,7 +37,9 @@ enum install_outcome {
 	INSTALL_DONE,         /* the new release is live and healthy */
 	INSTALL_CURRENT,      /* the release was already installed: nothing done */
 	INSTALL_ROLLED_BACK,  /* failed after the switch began; the old release is back */
-	INSTALL_BROKEN        /* the rollback failed or the old release is unhealthy */
+	INSTALL_BROKEN,       /* the rollback failed or the old release is unhealthy */
+	INSTALL_CANCELLED,    /* cancelled before the switch: the target was never touched */
+	INSTALL_CANCELLED_BACK /* cancelled after the switch began: rolled back, old release healthy */
 };
 const char *install_outcome_name(enum install_outcome o);
 
@@ -58,9 +60,12 @@ void install_result_clear(struct install_result *r);
 
 /* Installs VERSION (NULL = the newest the channel offers) into t. Returns
  * 0 for INSTALL_DONE and INSTALL_CURRENT, -1 otherwise with err set (a
- * held lock gives UP_ERR_STATE_LOCKED, local drift UP_ERR_MISMATCH). */
+ * held lock gives UP_ERR_STATE_LOCKED, local drift UP_ERR_MISMATCH, a
+ * cancel UP_ERR_CANCELLED). cancel (cancel.h; NULL = none) stops the job
+ * at its next safe point, see switchover.h. */
 int install_run(const struct config *cfg, const struct target_cfg *t, const char *version,
-		unsigned flags, struct install_result *r, struct up_error *err);
+		unsigned flags, const volatile int *cancel, struct install_result *r,
+		struct up_error *err);
 
 /* The exit code (upkeep.h) for a result and its error. */
 int install_exit_code(const struct install_result *r, const struct up_error *err);

@@ -216,7 +216,7 @@ static int run_install(struct job_ctx *c, void *arg, struct up_error *err)
 	struct install_result r;
 	unsigned flags = a->flags & JOBS_FORCE_DRIFT ? INSTALL_FORCE_DRIFT : 0;
 	job_ctx_step(c, "install");
-	int rc = install_run(job_ctx_config(c), t, a->version, flags, &r, err);
+	int rc = install_run(job_ctx_config(c), t, a->version, flags, job_ctx_cancel(c), &r, err);
 	job_ctx_set_store_id(c, r.job);
 	for (size_t i = 0; i < r.log.n; i++)
 		job_ctx_log(c, "info", "%s", r.log.items[i]);
@@ -461,7 +461,7 @@ static int run_restore(struct job_ctx *c, void *arg, struct up_error *err)
 		return -1;
 	const char *paths[1] = { a->version };  /* the path rides in `version` */
 	struct restore_request rq = { .snapshot = a->snapshot, .paths = a->version ? paths : NULL,
-				      .n_paths = a->version ? 1 : 0 };
+				      .n_paths = a->version ? 1 : 0, .cancel = job_ctx_cancel(c) };
 	struct install_result r;
 	job_ctx_step(c, "restore");
 	int rc = restore_run(job_ctx_config(c), t, &rq, &r, err);

@@ -50,7 +50,7 @@ static void note(void *ctx, const char *level, const char *text)
 static struct hook_env env_of(const struct switchover *sw)
 {
 	return (struct hook_env){ .target = sw->t->name, .path = sw->t->path, .from = sw->from,
-				  .to = sw->to };
+				  .to = sw->to, .cancel = switchover_cancel(sw) };
 }
 
 static int take_dumps(struct switchover *sw, struct jobsnap *js)
@@ -67,7 +67,7 @@ static int take_dumps(struct switchover *sw, struct jobsnap *js)
 /* Reads the whole snapshot back: an irreversible migration needs it whole. */
 static int verify_snapshot(struct switchover *sw, struct archive_index *idx, int64_t id)
 {
-	struct verify_opts vo = { .snapshot = id, .read_data = true };
+	struct verify_opts vo = { .snapshot = id, .read_data = true, .cancel = switchover_cancel(sw) };
 	struct verify_result vr;
 	if (archive_verify(idx, &vo, &vr, &sw->err) < 0)
 		return err_prefix(&sw->err, _("verifying snapshot %lld"), (long long)id);
@@ -99,7 +99,8 @@ int jobsnap_take(struct switchover *sw, struct jobsnap *js, const char *state_di
 	free(dir);
 	struct backup_opts bo = { .target = sw->t->name, .path = sw->t->path,
 				  .version = js->version, .reason = js->reason,
-				  .level = sw->t->backup.compression, .extra_dir = js->dumps };
+				  .level = sw->t->backup.compression, .extra_dir = js->dumps,
+				  .cancel = switchover_cancel(sw) };
 	struct backup_result br = { 0 };
 	if (rc == 0)
 		rc = archive_backup(idx, &bo, &br, &sw->err);
@@ -145,9 +146,10 @@ int jobsnap_data_restore(struct switchover *sw, void *ctx, bool back)
 	if (!js->dumps)
 		return 0;
 	struct hook_env env = env_of(sw);
-	if (back) {
+	if (back) { /* a rollback's: never cancelled */
 		env.from = sw->to;
 		env.to = sw->from;
+		env.cancel = NULL;
 	}
 	return datadump_restore(sw->t, &env, js->dumps, back ? "rollback:data" : "data", note, sw,
 				&sw->r->evidence, &sw->err);

@@ -11,6 +11,7 @@
 
 #include "batch.h"
 #include "batch_recover.h"
+#include "cancel.h"
 #include "complete.h"
 #include "conf.h"
 #include "console.h"
@@ -111,6 +112,7 @@ static void usage(FILE *out)
 		"  10   recover: a target holds neither the old nor the new tree (left untouched)\n"
 		"  11   recover: rolled back, but a hook or the health check failed\n"
 		"  13   restore: no such snapshot of the target, or a path not in it\n"
+		"  14   cancelled by a signal: nothing half-done, a begun switch rolled back\n"
 		"  100  check: updates are available\n"
 		"  101  run: updates are pending that the policy did not allow\n"
 		"  102  run, drill: a restore drill was more than 1.5 times slower than the last\n"), out);
@@ -274,6 +276,7 @@ int main(int argc, char **argv)
 			code = EXIT_FAILED;
 		}
 	} else if (cli.batch) {
+		cancel_signals_install(); /* SIGINT, SIGTERM, SIGHUP cancel (cancel.h) */
 		log_setup(cli.batch_opts.verbose ? LOG_ECHO_VERBOSE :
 			  cli.batch_opts.quiet ? LOG_ECHO_NONE : LOG_ECHO_DEFAULT);
 		/* `recover` reports what it recovers itself; a dry run changes nothing */

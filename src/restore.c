@@ -168,7 +168,7 @@ static int step_verify(struct switchover *sw, void *ctx)
 {
 	(void)ctx;
 	struct job *j = JOB(sw);
-	struct verify_opts vo = { .snapshot = j->snap.id };
+	struct verify_opts vo = { .snapshot = j->snap.id, .cancel = switchover_cancel(sw) };
 	struct verify_result vr;
 	if (archive_verify(j->idx, &vo, &vr, &sw->err) < 0)
 		return -1;
@@ -247,7 +247,8 @@ static int extract_dumps(struct job *j)
 		return has;
 	char *dest = xasprintf("%s/snapshot", j->pre.scratch);
 	const char *what[] = { DATADUMP_DIR };
-	struct restore_opts ro = { .snapshot = j->snap.id, .dest = dest, .paths = what, .n_paths = 1 };
+	struct restore_opts ro = { .snapshot = j->snap.id, .dest = dest, .paths = what, .n_paths = 1,
+				   .cancel = switchover_cancel(sw) };
 	struct restore_result res;
 	int rc = archive_restore(j->idx, &ro, &res, &sw->err);
 	if (rc == 0)
@@ -273,7 +274,8 @@ static int extract(struct job *j)
 {
 	struct switchover *sw = &j->sw;
 	struct restore_opts ro = { .snapshot = j->snap.id, .dest = sw->staging,
-				   .paths = (const char *const *)j->paths.items, .n_paths = j->paths.n };
+				   .paths = (const char *const *)j->paths.items, .n_paths = j->paths.n,
+				   .cancel = switchover_cancel(sw) };
 	struct restore_result res;
 	if (archive_restore(j->idx, &ro, &res, &sw->err) < 0)
 		return err_prefix(&sw->err, _("restoring snapshot %lld into %s"), (long long)j->snap.id,
@@ -445,15 +447,15 @@ static int run_restore(struct job *j)
 	setup_switch(j, &action);
 	int rc = jobsnap_scratch(&j->pre, j->cfg->state_dir, "restore", sw->job, &sw->err);
 	if (rc < 0)
-		rc = switchjob_fail_step(j->r, "preflight");
+		rc = switchjob_fail_step(&j->sw, "preflight");
 	else if (begin_intent(j) < 0)
-		rc = switchjob_fail_step(j->r, "intent");
+		rc = switchjob_fail_step(&j->sw, "intent");
 	for (size_t i = 0; rc == 0 && i < sizeof before / sizeof before[0]; i++)
 		if (switchover_step(sw, before[i].name, before[i].fn, NULL) < 0)
-			rc = switchjob_fail_step(j->r, before[i].name);
+			rc = switchjob_fail_step(&j->sw, before[i].name);
 	if (rc == 0 && (rc = switchover_run(sw)) == 0) {
 		if (switchover_step(sw, "finish", step_finish, NULL) < 0)
-			rc = switchjob_fail_step(j->r, "finish");
+			rc = switchjob_fail_step(&j->sw, "finish");
 		else
 			j->r->outcome = INSTALL_DONE;
 	}
@@ -484,7 +486,7 @@ int restore_run(const struct config *cfg, const struct target_cfg *t,
 	struct job j = { .cfg = cfg, .t = t, .rq = rq, .r = r };
 	struct switchover *sw = &j.sw;
 	*sw = (struct switchover){ .t = t, .lock_fd = -1, .kind = "restore", .r = r,
-				   .live = xstrdup(t->path) };
+				   .live = xstrdup(t->path), .cancel = rq->cancel };
 	int rc = switchjob_open(sw, cfg);
 	if (rc == 0)
 		rc = switchover_step(sw, "preflight", step_preflight, NULL);

@@ -42,11 +42,15 @@ struct restore_request {
 	 * snapshot has it and the live tree not), before anything changes. */
 	void (*on_change)(void *ctx, const struct diff_item *it);
 	void *ctx;
+	/* Stops the job at its next safe point (cancel.h; switchover.h says
+	 * what is undone), or NULL. */
+	const volatile int *cancel;
 };
 
 /* Restores rq->snapshot into t. r->from is the installed version, r->to
  * the snapshot's; outcome INSTALL_DONE (restored), INSTALL_ROLLED_BACK,
- * INSTALL_BROKEN or INSTALL_FAILED (refused, nothing changed). Returns 0
+ * INSTALL_BROKEN, INSTALL_CANCELLED, INSTALL_CANCELLED_BACK or
+ * INSTALL_FAILED (refused, nothing changed). Returns 0
  * when restored, -1 otherwise with err set (UP_ERR_NOT_FOUND: no such
  * snapshot, or one of another target, or a path not in it; UP_ERR_USAGE: a
  * bad path; UP_ERR_STATE_LOCKED: the target is locked). */

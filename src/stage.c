@@ -106,6 +106,7 @@ struct writer {
 	uid_t uid;
 	gid_t gid;
 	struct up_error *err;
+	const char *dir;          /* the staging directory, for messages */
 };
 
 static int refuse(struct writer *w, const char *rel, const char *name, const char *why)
@@ -182,6 +183,23 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* In 1 MiB pieces, so that a cancel stops a large file too. */
+static int write_blob(struct writer *w, int fd, git_blob *blob)
+{
+	const char *p = git_blob_rawcontent(blob);
+	size_t n = (size_t)git_blob_rawsize(blob);
+	while (n) {
+		size_t k = n < (1u << 20) ? n : (1u << 20);
+		if (stage_check_cancel(w->lim, w->dir, w->err) < 0)
+			return -1;
+		if (write_all(fd, p, k) < 0)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
 static int blob_size(struct writer *w, const git_oid *id, size_t *size)
 {
 	git_odb *odb = NULL;
@@ -213,8 +231,9 @@ static int write_file(struct writer *w, int dirfd, const git_tree_entry *e, cons
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		io_fail(w, rel, name, "create");
-	} else if (write_all(fd, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0) {
-		io_fail(w, rel, name, "write");
+	} else if (write_blob(w, fd, blob) < 0) {
+		if (w->err->status != UP_ERR_CANCELLED)
+			io_fail(w, rel, name, "write");
 	} else {
 		rc = finish_fd(w, fd, mode == 0100755 ? 0755 : 0644, rel, name);
 		w->stats->files++;
@@ -286,12 +305,21 @@ static int write_subdir(struct writer *w, int dirfd, const git_tree_entry *e, co
 	return rc;
 }
 
+int stage_check_cancel(const struct stage_limits *lim, const char *dir, struct up_error *err)
+{
+	if (lim && lim->cancel && *lim->cancel)
+		return err_set(err, UP_ERR_CANCELLED, _("writing %s cancelled"), dir);
+	return 0;
+}
+
 static int write_dir(struct writer *w, const git_tree *tree, int dirfd, const char *rel, int depth)
 {
 	if (check_case_twins(w, tree, rel) < 0)
 		return -1;
 	size_t n = git_tree_entrycount(tree);
 	for (size_t i = 0; i < n; i++) {
+		if (stage_check_cancel(w->lim, w->dir, w->err) < 0)
+			return -1;
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		const char *name = git_tree_entry_name(e);
 		const char *why = stage_name_problem(name);
@@ -355,6 +383,7 @@ int stage_write_tree(const char *repo_dir, const char *tree_id, const char *dir,
 	struct writer w = {
 		.repo = repo, .lim = lim ? lim : &defaults, .stats = stats ? stats : &local,
 		.chown = geteuid() == 0, .uid = like->st_uid, .gid = like->st_gid, .err = err,
+		.dir = dir,
 	};
 	*w.stats = (struct stage_stats){ 0 };
 	int rc = -1;

@@ -34,8 +34,12 @@ struct stage_limits {
 	size_t max_entries;      /* default 1,000,000 */
 	int max_depth;           /* default 256 */
 	long long max_bytes;     /* total size of blobs, default 64 GiB */
+	/* Polled before each entry and each 64 KiB written (cancel.h): once
+	 * set, the write stops with UP_ERR_CANCELLED and the partial directory
+	 * is removed. NULL: never. */
+	const volatile int *cancel;
 };
-#define STAGE_LIMITS_DEFAULT { 1000000, 256, 64LL << 30 }
+#define STAGE_LIMITS_DEFAULT { 1000000, 256, 64LL << 30, NULL }
 
 struct stage_stats {
 	size_t files, dirs, links;
@@ -65,6 +69,8 @@ int stage_write_tree(const char *repo_dir, const char *tree_id, const char *dir,
 int stage_carry_preserved(const char *live, const char *dir, char *const *paths, size_t n,
 			  struct up_error *err);
 
+/* UP_ERR_CANCELLED with "stage DIR cancelled" when lim->cancel is set. */
+int stage_check_cancel(const struct stage_limits *lim, const char *dir, struct up_error *err);
 /* Removes a tree (no symlinks followed). Returns 0 when it is gone. */
 int stage_remove_tree(const char *dir, struct up_error *err);
 

@@ -28,8 +28,11 @@ int switchjob_open(struct switchover *sw, const struct config *cfg)
 	return rc;
 }
 
-int switchjob_fail_step(struct install_result *r, const char *name)
+int switchjob_fail_step(struct switchover *sw, const char *name)
 {
+	struct install_result *r = sw->r;
+	if (switchover_cancelled(sw, name))
+		return -1;
 	free(r->failed_step);
 	r->failed_step = xstrdup(name);
 	if (strcmp(name, "finish") == 0)
@@ -42,6 +45,7 @@ void switchjob_close(struct switchover *sw, int rc, const char *outcome)
 	static const enum job_state states[] = {
 		[INSTALL_FAILED] = JOB_FAILED, [INSTALL_DONE] = JOB_OK, [INSTALL_CURRENT] = JOB_OK,
 		[INSTALL_ROLLED_BACK] = JOB_ROLLED_BACK, [INSTALL_BROKEN] = JOB_FAILED,
+		[INSTALL_CANCELLED] = JOB_CANCELLED, [INSTALL_CANCELLED_BACK] = JOB_CANCELLED,
 	};
 	struct up_error e = UP_ERROR_INIT;
 	if (sw->job)

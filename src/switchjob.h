@@ -14,9 +14,10 @@
  * or -1 with sw->err set. */
 int switchjob_open(struct switchover *sw, const struct config *cfg);
 
-/* Names the failed step in r; a failed finish means switched and healthy
- * but not recorded (INSTALL_BROKEN). Returns -1. */
-int switchjob_fail_step(struct install_result *r, const char *name);
+/* Names the failed step in sw->r; a failed finish means switched and
+ * healthy but not recorded (INSTALL_BROKEN); a cancel before the switch is
+ * INSTALL_CANCELLED (switchover_cancelled). Returns -1. */
+int switchjob_fail_step(struct switchover *sw, const char *name);
 
 /* Closes the job (crash points KIND.before-close and KIND.after-close):
  * its state from sw->r->outcome (rc < 0: with sw->err's message), the

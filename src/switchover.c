@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "crashpoint.h"
 #include "escape.h"
 #include "health.h"
@@ -32,6 +33,9 @@ void switchover_add_path(struct switchover *sw, const char *live, const char *st
 
 void switchover_clear(struct switchover *sw)
 {
+	if (sw->healthy) /* the job is finished: signals cancel again */
+		cancel_guard_leave(CANCEL_GUARD_NONE);
+	sw->healthy = false;
 	for (size_t i = 0; i < sw->n_paths; i++) {
 		free(sw->paths[i].live);
 		free(sw->paths[i].staged);
@@ -180,8 +184,45 @@ static void journal_downtime(struct switchover *sw, long long post_start_us, boo
 	sw->pre_end_us = 0;
 }
 
+const volatile int *switchover_cancel(const struct switchover *sw)
+{
+	return sw->healthy ? NULL : sw->cancel;
+}
+
+/* Before a step: a job cancelled until its health check passed stops here;
+ * later it is too late, and that is said once. */
+static bool stop_before(struct switchover *sw, const char *name)
+{
+	if (!cancel_requested(sw->cancel))
+		return false;
+	if (!sw->healthy) {
+		err_set(&sw->err, UP_ERR_CANCELLED, _("cancelled before step %s"), name);
+		switchover_journal(sw, "warning", "cancel: %s", sw->err.msg);
+		return true;
+	}
+	if (!sw->late_noted)
+		switchover_journal(sw, "warning", "cancel: requested after the health check passed: too "
+				   "late, %s is finished", sw->to ? sw->to : "the job");
+	sw->late_noted = true;
+	return false;
+}
+
+bool switchover_cancelled(struct switchover *sw, const char *step)
+{
+	if (sw->err.status != UP_ERR_CANCELLED)
+		return false;
+	free(sw->r->failed_step);
+	sw->r->failed_step = xstrdup(step);
+	sw->r->outcome = INSTALL_CANCELLED;
+	err_set(&sw->err, UP_ERR_CANCELLED, _("%s: %s cancelled at %s; nothing was changed"),
+		sw->t->name, sw->action ? sw->action : sw->kind, step);
+	return true;
+}
+
 int switchover_step(struct switchover *sw, const char *name, switchover_step_fn fn, void *ctx)
 {
+	if (stop_before(sw, name))
+		return -2;
 	int64_t id;
 	long long t0 = now_us();
 	lock_note(sw, name);
@@ -230,7 +271,8 @@ void switchover_remove_quietly(struct switchover *sw, const char *dir, const cha
 static struct hook_env job_env(const struct switchover *sw, const char *phase, bool back)
 {
 	return (struct hook_env){ .target = sw->t->name, .path = sw->t->path, .phase = phase,
-				  .from = back ? sw->to : sw->from, .to = back ? sw->from : sw->to };
+				  .from = back ? sw->to : sw->from, .to = back ? sw->from : sw->to,
+				  .cancel = back ? NULL : switchover_cancel(sw) };
 }
 
 static int run_hook(struct switchover *sw, const char *cmd, const char *phase, bool back)
@@ -436,6 +478,8 @@ static void fill_hooks(struct switchover *sw)
 /* Swaps back, runs the hooks again, checks the old tree's health. */
 static void rollback(struct switchover *sw, const char *failed)
 {
+	enum cancel_guard guard = cancel_guard_enter(CANCEL_GUARD_ROLLBACK);
+	bool cancelled = sw->err.status == UP_ERR_CANCELLED;
 	fill_hooks(sw);
 	end_batching(sw);
 	struct up_error ierr = UP_ERROR_INIT;
@@ -489,10 +533,15 @@ static void rollback(struct switchover *sw, const char *failed)
 	if (ok && !sw->swapped && staging_is_spare(sw))
 		switchover_remove_quietly(sw, sw->staging, _("removing the new tree"));
 	step_point(sw, "rollback", "end");
-	r->outcome = ok ? INSTALL_ROLLED_BACK : INSTALL_BROKEN;
+	r->outcome = !ok ? INSTALL_BROKEN : cancelled ? INSTALL_CANCELLED_BACK : INSTALL_ROLLED_BACK;
 	free(r->evidence);
-	r->evidence = evidence;
-	if (ok)
+	r->evidence = cancelled ? NULL : evidence;
+	if (cancelled)
+		free(evidence);
+	if (ok && cancelled)
+		err_set(&sw->err, UP_ERR_CANCELLED, _("%s: %s cancelled at %s; rolled back to %s"),
+			sw->t->name, sw->action, failed, sw->from ? sw->from : _("nothing installed"));
+	else if (ok)
 		err_set(&sw->err, UP_ERR_MISMATCH, _("%s: %s failed at %s (%s); rolled back to %s"),
 			sw->t->name, sw->action, failed, cause,
 			sw->from ? sw->from : _("nothing installed"));
@@ -507,6 +556,7 @@ static void rollback(struct switchover *sw, const char *failed)
 	free(cause);
 	free(pre);
 	free(post);
+	cancel_guard_leave(guard);
 }
 
 void switchover_rollback(struct switchover *sw, const char *failed)
@@ -531,10 +581,20 @@ int switchover_run(struct switchover *sw)
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		if (!steps[i].fn)
 			continue;
-		if (switchover_step(sw, steps[i].name, steps[i].fn, NULL) == 0)
+		int rc = switchover_step(sw, steps[i].name, steps[i].fn, NULL);
+		if (rc == 0)
 			continue;
+		if (rc == -2 && i == 0) { /* cancelled before the pre hook: nothing touched */
+			if (staging_is_spare(sw))
+				switchover_remove_quietly(sw, sw->staging, _("removing the new tree"));
+			switchover_cancelled(sw, steps[i].name);
+			return -1;
+		}
 		rollback(sw, steps[i].name);
 		return -1;
 	}
+	/* the commit point: from here a cancel is too late */
+	sw->healthy = true;
+	cancel_guard_enter(CANCEL_GUARD_FINISH);
 	return end_batching(sw);
 }

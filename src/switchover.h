@@ -72,10 +72,19 @@ struct switchover {
 	char *new_link;           /* releases layout: the new link target ("releases/NAME"); owned */
 	bool live_existed;        /* live existed before the switch */
 	bool carry_preserved;     /* copy the preserve: paths from live into staging */
+	/* The job's cancel flag (cancel.h), or NULL. Polled before each step
+	 * and inside the long ones until the health check has passed: a cancel
+	 * before the pre hook removes the staged tree (INSTALL_CANCELLED), one
+	 * from the pre hook on rolls back (INSTALL_CANCELLED_BACK); after the
+	 * health check it is too late and the job finishes. A rollback is never
+	 * cancelled. */
+	const volatile int *cancel;
 	struct install_result *r;
 	/* Kept by the module. */
 	bool intent;              /* an intent is recorded: steps move its phase */
 	bool swapped;
+	bool healthy;             /* the health check passed: no more cancelling */
+	bool late_noted;          /* a cancel after that was journaled */
 	struct up_error err;
 	struct strbuf timing;     /* "name 12.3 ms, ..." of the steps run */
 	long long pre_end_us;     /* monotonic: the pre hook returned (0: not yet) */
@@ -97,12 +106,16 @@ void switchover_journal(struct switchover *sw, const char *level, const char *fm
 typedef int (*switchover_step_fn)(struct switchover *sw, void *ctx);
 
 /* Records step NAME in the journal (and the lock's note), runs fn, records
- * its end. A journal that cannot be written stops the job before fn runs. */
+ * its end. A journal that cannot be written stops the job before fn runs.
+ * A job cancelled before the step (and before its health check passed)
+ * does not run it: -2 with sw->err UP_ERR_CANCELLED. */
 int switchover_step(struct switchover *sw, const char *name, switchover_step_fn fn, void *ctx);
 
 /* pre hook → preserve → swap → data → post hook → health, each a journaled
- * step (data only with data_forward); on a failure rolls back and sets r->outcome (INSTALL_ROLLED_BACK
- * or INSTALL_BROKEN), r->failed_step, r->evidence and sw->err. */
+ * step (data only with data_forward); on a failure rolls back and sets
+ * r->outcome (INSTALL_ROLLED_BACK, INSTALL_CANCELLED_BACK or
+ * INSTALL_BROKEN), r->failed_step, r->evidence and sw->err. Cancelled
+ * before the pre hook ran: the staged tree is removed, INSTALL_CANCELLED. */
 int switchover_run(struct switchover *sw);
 
 /* Records the job's intent (intent.h, phase "prepared") from the fields
@@ -113,6 +126,15 @@ int switchover_run(struct switchover *sw);
  * record_version is set. A write that fails stops the job. */
 int switchover_intent_begin(struct switchover *sw, const char *to_tag, const char *to_commit,
 			    bool record_version, int keep_releases);
+
+/* The cancel flag while the job may still be cancelled (NULL once the
+ * health check passed), for the steps' long operations. */
+const volatile int *switchover_cancel(const struct switchover *sw);
+
+/* Whether the job stopped because it was cancelled: sets r->outcome
+ * (INSTALL_CANCELLED before the switch) and r->failed_step; false for
+ * other failures. For the caller's steps before the switch. */
+bool switchover_cancelled(struct switchover *sw, const char *step);
 
 /* The rollback of switchover_run(), for recovery: sw->swapped says whether
  * the new tree is in place. Sets r and sw->err as a failed step would. */

@@ -16,6 +16,7 @@ enum upkeep_exit {
 	EXIT_RECOVER_INCONSISTENT = 10, /* recover: a target holds neither tree; untouched */
 	EXIT_RECOVER_UNHEALTHY = 11,    /* recover: rolled back, but a hook or health failed */
 	EXIT_NOT_FOUND = 13,      /* restore: no such snapshot of the target, or path in it */
+	EXIT_CANCELLED = 14,      /* cancelled (signal, console x): nothing changed, or rolled back */
 	EXIT_UPDATES = 100,       /* check: updates are available */
 	EXIT_PENDING = 101,       /* policy run: updates pending that the policy did not allow */
 	EXIT_DRILL_SLOWER = 102   /* drill: passed, but more than 1.5x slower than the last one */
