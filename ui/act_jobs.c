@@ -11,17 +11,20 @@
 #include "handlers.h"
 #include "i18n.h"
 #include "joblog.h"
+#include "jobstop.h"
 #include "overlay.h"
 #include "pane.h"
 #include "words.h"
 #include "ui.h"
 #include "worker.h"
 
-/* Kinds whose engine work stops at a safe point when cancelled. An install
- * or a forget runs to its end (or rolls back) once started. */
+/* Kinds whose engine work stops at a safe point when cancelled (an install
+ * or restore is rolled back once its switch began, cancel.h). A forget runs
+ * to its end once started. */
 static bool cancellable_kind(const char *kind)
 {
-	static const char *const ok[] = { "check", "backup", "verify", "plan", "diff" };
+	static const char *const ok[] = { "check", "backup", "verify", "plan", "diff", "install",
+					  "restore" };
 	for (size_t i = 0; kind && i < sizeof ok / sizeof ok[0]; i++)
 		if (strcmp(kind, ok[i]) == 0)
 			return true;
@@ -36,27 +39,69 @@ bool can_cancel(const struct ui *ui)
 	if (r.job)
 		return r.job->phase == JOB_PHASE_QUEUED ||
 		       (r.job->phase == JOB_PHASE_RUNNING && cancellable_kind(r.job->kind));
-	return r.db != NULL; /* another process's: the box says where to cancel it */
+	return r.db != NULL; /* another process's: SIGTERM, after checks */
 }
 
 static void do_cancel(struct ui *ui, void *ctx)
 {
 	int64_t id = *(int64_t *)ctx;
+	struct job_view *j = model_job_find(&ui->model, id);
+	if (j && j->phase != JOB_PHASE_DONE)
+		j->cancelling = true; /* Progress says so until the outcome comes */
 	worker_cancel(ui->worker, id);
 	ui_message(ui, false, _("Cancelling job; it stops at its next safe point"));
+}
+
+/* Another process's job: SIGTERM, which its batch mode turns into a cancel. */
+static void do_signal(struct ui *ui, void *ctx)
+{
+	int64_t id = *(int64_t *)ctx;
+	int pid = 0;
+	struct up_error err = UP_ERROR_INIT;
+	if (jobstop_send(ui->store, id, &pid, &err) < 0)
+		ui_message(ui, true, _("Not cancelled: %s"), err.msg);
+	else
+		ui_message(ui, false, _("SIGTERM sent to process %d: job #%lld stops at its next safe "
+					"point"), pid, (long long)id);
+	err_clear(&err);
+}
+
+static enum act_result ask_signal(struct ui *ui, const struct job_row *db)
+{
+	int pid = 0;
+	struct up_error err = UP_ERROR_INIT;
+	if (!ui->store || jobstop_check(ui->store, db->id, &pid, &err) < 0) {
+		ui_message(ui, true, _("Job #%lld cannot be cancelled from here: %s"), (long long)db->id,
+			   err.msg ? err.msg : _("no state database"));
+		err_clear(&err);
+		return ACT_HANDLED;
+	}
+	char *kind = draw_escape(words_job_kind(db->kind));
+	char *title = xasprintf(_("Cancel job #%lld (%s) of process %d?"), (long long)db->id, kind,
+				pid);
+	struct overlay *ov = overlay_new(OVERLAY_ASK, OV_CANCEL, title);
+	free(title);
+	free(kind);
+	overlay_add(ov, ROLE_NORMAL, "%s",
+		    _("The process is sent SIGTERM and stops the job at its next safe point, as "
+		      "`systemctl stop` would: an install or restore that began to switch is rolled "
+		      "back; after its health check passed it finishes."));
+	int64_t *id = xcalloc(1, sizeof(*id));
+	*id = db->id;
+	ov->ctx = id;
+	ov->ctx_free = free;
+	ov->on_yes = do_signal;
+	overlay_set_prompt(ov, 'y', _("y: send SIGTERM   Esc/n: let it run"));
+	ui_overlay_open(ui, ov);
+	return ACT_HANDLED;
 }
 
 enum act_result run_cancel(struct ui *ui, int key)
 {
 	struct progress_row r;
 	progress_selected(ui, &r);
-	if (!r.job) {
-		char *kind = draw_escape(words_job_kind(r.db->kind));
-		ui_message(ui, true, _("Job #%lld (%s) runs in process %d: cancel it there"),
-			   (long long)r.db->id, kind, r.db->pid);
-		free(kind);
-		return ACT_HANDLED;
-	}
+	if (!r.job)
+		return ask_signal(ui, r.db);
 	char *label = draw_escape(r.job->label);
 	char *title = xasprintf(_("Cancel %s?"), label);
 	struct overlay *ov = overlay_new(OVERLAY_ASK, OV_CANCEL, title);
@@ -65,7 +110,9 @@ enum act_result run_cancel(struct ui *ui, int key)
 	overlay_add(ov, ROLE_NORMAL, "%s", r.job->phase == JOB_PHASE_QUEUED
 		    ? _("The job has not started: it is dropped from the queue.")
 		    : _("The job stops at its next safe point. Nothing is left half-done: a backup "
-			"commits no snapshot and removes its unfinished archive file."));
+			"commits no snapshot and removes its unfinished archive file; an install or "
+			"restore removes what it staged, or rolls back once its switch began; after "
+			"its health check passed it finishes."));
 	int64_t *id = xcalloc(1, sizeof(*id));
 	*id = r.job->id;
 	ov->ctx = id;

@@ -4,8 +4,11 @@
 #include "actions.h"
 
 #include <curses.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "browse.h"
+#include "draw.h"
 #include "handlers.h"
 #include "overlay.h"
 #include "i18n.h"
@@ -14,8 +17,20 @@
 #define KEY_ESC 27
 #define KEY_CTRL(c) ((c) & 0x1f)
 
+/* Quitting stops the worker, which cancels its jobs: an install or a
+ * restore would be rolled back, so q leaves that to an explicit x. */
 static enum act_result run_quit(struct ui *ui, int key)
 {
+	for (size_t i = 0; i < ui->model.n_jobs; i++) {
+		const struct job_view *j = ui->model.jobs[i];
+		if (j->phase == JOB_PHASE_DONE || !j->kind ||
+		    (strcmp(j->kind, "install") != 0 && strcmp(j->kind, "restore") != 0))
+			continue;
+		char *label = draw_escape(j->label ? j->label : j->kind);
+		ui_message(ui, true, _("%s is running: wait for it, or cancel it with x first"), label);
+		free(label);
+		return ACT_HANDLED;
+	}
 	return ACT_QUIT;
 }
 
@@ -276,7 +291,7 @@ const struct action actions[] = {
 	  .context = CTX_HELP, .run = run_close },
 	{ .name = "quit", .keys = { 'q' }, .key_label = "q",
 	  .hint = N_("quit"),
-	  .help = N_("Quit upkeep (running checks are cancelled)"),
+	  .help = N_("Quit upkeep (running checks are cancelled; an install or restore must end first)"),
 	  .context = CTX_PANES, .run = run_quit },
 	{ .name = "filter", .keys = { '/' }, .key_label = "/",
 	  .hint = N_("filter"),

@@ -45,6 +45,7 @@ struct job_view {
 	char *label;                  /* what it does, for display */
 	char *step;                   /* current step, or NULL */
 	enum job_phase phase;
+	bool cancelling;              /* cancel asked for, not finished yet */
 	int status;                   /* enum up_status once done */
 	char *error;                  /* error summary once done, or NULL */
 	long long done, total;        /* checks: targets; tasks: bytes (total 0 = unknown) */

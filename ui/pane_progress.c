@@ -115,7 +115,8 @@ static void draw_state(const struct job_view *j, int y, int x, int w, attr_t ext
 		draw_text(y, x, w, _("queued"), draw_attr(ROLE_DIM) | extra);
 		return;
 	case JOB_PHASE_RUNNING:
-		used = draw_text(y, x, w, _("running"), A_BOLD | extra);
+		used = draw_text(y, x, w, j->cancelling ? _("cancelling...") : _("running"),
+				 (j->cancelling ? draw_attr(ROLE_ERROR) : A_BOLD) | extra);
 		if (j->step) {
 			used += draw_text(y, x + used, w - used, ": ", extra);
 			draw_untrusted(y, x + used, w - used, words_step(j->step), extra);
