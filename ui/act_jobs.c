@@ -66,6 +66,24 @@ static void do_signal(struct ui *ui, void *ctx)
 	err_clear(&err);
 }
 
+/* The question of a cancel: title (taken), one paragraph, y runs on_yes
+ * with the job's id. */
+static enum act_result ask_cancel(struct ui *ui, char *title, const char *text, int64_t job,
+				  void (*on_yes)(struct ui *, void *), const char *prompt)
+{
+	struct overlay *ov = overlay_new(OVERLAY_ASK, OV_CANCEL, title);
+	free(title);
+	overlay_add(ov, ROLE_NORMAL, "%s", text);
+	int64_t *id = xcalloc(1, sizeof(*id));
+	*id = job;
+	ov->ctx = id;
+	ov->ctx_free = free;
+	ov->on_yes = on_yes;
+	overlay_set_prompt(ov, 'y', prompt);
+	ui_overlay_open(ui, ov);
+	return ACT_HANDLED;
+}
+
 static enum act_result ask_signal(struct ui *ui, const struct job_row *db)
 {
 	int pid = 0;
@@ -79,21 +97,12 @@ static enum act_result ask_signal(struct ui *ui, const struct job_row *db)
 	char *kind = draw_escape(words_job_kind(db->kind));
 	char *title = xasprintf(_("Cancel job #%lld (%s) of process %d?"), (long long)db->id, kind,
 				pid);
-	struct overlay *ov = overlay_new(OVERLAY_ASK, OV_CANCEL, title);
-	free(title);
 	free(kind);
-	overlay_add(ov, ROLE_NORMAL, "%s",
-		    _("The process is sent SIGTERM and stops the job at its next safe point, as "
-		      "`systemctl stop` would: an install or restore that began to switch is rolled "
-		      "back; after its health check passed it finishes."));
-	int64_t *id = xcalloc(1, sizeof(*id));
-	*id = db->id;
-	ov->ctx = id;
-	ov->ctx_free = free;
-	ov->on_yes = do_signal;
-	overlay_set_prompt(ov, 'y', _("y: send SIGTERM   Esc/n: let it run"));
-	ui_overlay_open(ui, ov);
-	return ACT_HANDLED;
+	return ask_cancel(ui, title,
+			  _("The process is sent SIGTERM and stops the job at its next safe point, as "
+			    "`systemctl stop` would: an install or restore that began to switch is "
+			    "rolled back; after its health check passed it finishes."),
+			  db->id, do_signal, _("y: send SIGTERM   Esc/n: let it run"));
 }
 
 enum act_result run_cancel(struct ui *ui, int key)
@@ -104,23 +113,14 @@ enum act_result run_cancel(struct ui *ui, int key)
 		return ask_signal(ui, r.db);
 	char *label = draw_escape(r.job->label);
 	char *title = xasprintf(_("Cancel %s?"), label);
-	struct overlay *ov = overlay_new(OVERLAY_ASK, OV_CANCEL, title);
-	free(title);
 	free(label);
-	overlay_add(ov, ROLE_NORMAL, "%s", r.job->phase == JOB_PHASE_QUEUED
-		    ? _("The job has not started: it is dropped from the queue.")
-		    : _("The job stops at its next safe point. Nothing is left half-done: a backup "
-			"commits no snapshot and removes its unfinished archive file; an install or "
-			"restore removes what it staged, or rolls back once its switch began; after "
-			"its health check passed it finishes."));
-	int64_t *id = xcalloc(1, sizeof(*id));
-	*id = r.job->id;
-	ov->ctx = id;
-	ov->ctx_free = free;
-	ov->on_yes = do_cancel;
-	overlay_set_prompt(ov, 'y', _("y: cancel the job   Esc/n: let it run"));
-	ui_overlay_open(ui, ov);
-	return ACT_HANDLED;
+	return ask_cancel(ui, title, r.job->phase == JOB_PHASE_QUEUED
+			  ? _("The job has not started: it is dropped from the queue.")
+			  : _("The job stops at its next safe point. Nothing is left half-done: a backup "
+			      "commits no snapshot and removes its unfinished archive file; an install "
+			      "or restore removes what it staged, or rolls back once its switch began; "
+			      "after its health check passed it finishes."),
+			  r.job->id, do_cancel, _("y: cancel the job   Esc/n: let it run"));
 }
 
 /* The database id of the selected job of Progress or History, or 0. */

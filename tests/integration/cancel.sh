@@ -25,6 +25,12 @@ if [ "\$UPKEEP_PHASE" = rollback:pre_install ] && [ -e "$FLAGS/hold" ]; then
 	: > "$FLAGS/holding"
 	while [ -e "$FLAGS/hold" ]; do sleep 0.05; done
 fi
+# a slow pre_install hook with a child of its own
+if [ "\$UPKEEP_PHASE" = pre_install ] && [ -e "$FLAGS/slow" ]; then
+	sleep 300 &
+	echo "\$\$ \$!" > "$FLAGS/slow.pids.tmp" && mv "$FLAGS/slow.pids.tmp" "$FLAGS/slow.pids"
+	wait
+fi
 exit 0
 HOLD
 crash_save "$T/pristine"
@@ -108,6 +114,31 @@ rc_is 0 "SIGTERM after the health check: the install finishes (exit 0)"
 is "$(crash_check app)" new "SIGTERM after the health check: the new release is kept"
 like "$(cat "$ERR")" "too late to cancel" "SIGTERM after the health check: says it is too late"
 is "$(job_row "$(last_job install)")" "install ok" "SIGTERM after the health check: the job is ok"
+
+# ------------------------- SIGTERM while a hook runs: its group is ended
+crash_reset "$T/pristine"
+: > "$FLAGS/slow"
+timeout -k 5 "$UPKEEP_TEST_TIMEOUT" "$UPKEEP" --config "$CFG" --batch install app 1.1.0 \
+	> "$OUT" 2> "$ERR" < /dev/null &
+BG=$!
+for i in $(seq 1 3000); do [ -e "$FLAGS/slow.pids" ] && break; sleep 0.02; done
+read -r HOOK_PID CHILD_PID < "$FLAGS/slow.pids"
+UPKEEP_PID=$(pgrep -P "$BG" -x upkeep || echo "$BG")
+kill -TERM "$UPKEEP_PID"
+wait "$BG"
+RC=$?
+rc_is 14 "SIGTERM during the pre_install hook: exit 14"
+# alive PID : running (a zombie waiting for its reaper is not)
+alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2> /dev/null; }
+for i in $(seq 1 250); do alive "$CHILD_PID" || break; sleep 0.02; done
+nok "the hook was ended" alive "$HOOK_PID"
+nok "the hook's child was ended with its process group" alive "$CHILD_PID"
+like "$(sqlite3 "$STATE/state.db" "SELECT text FROM job_events WHERE job_id = $(last_job install)")" \
+	"pre_install command .* was cancelled" "the journal names the hook as cancelled"
+is "$(crash_check app)" old "SIGTERM during the pre_install hook: the old tree and 1.0.0"
+like "$(cat "$HOOKLOG")" "^rollback:post_install" "SIGTERM during the pre_install hook: the application is started again"
+is "$(leftovers)" "" "SIGTERM during the pre_install hook: nothing left over"
+rm -f "$FLAGS/slow"
 
 # ----------------------------------- a second signal during the rollback
 crash_reset "$T/pristine"
