@@ -254,7 +254,8 @@ int batch_check(const struct config *cfg, const char *const *targets, size_t n, 
 	struct worker *w = NULL;
 	*results = NULL;
 	*job = 0;
-	if (worker_start(cfg, &w, &err) < 0) {
+	if (worker_start_flags(cfg, flags & WORKER_CHECK_NO_RECORD ? WORKER_READ_ONLY : 0, &w,
+			       &err) < 0) {
 		print_error(NULL, &err);
 		err_clear(&err);
 		return EXIT_FAILED;

@@ -739,6 +739,16 @@ static int prune_target(struct session *s, const struct target_cfg *t, bool dry_
 	return 0;
 }
 
+/* Whether the archive index exists (a dry run must not create it). */
+static bool archive_exists(const struct config *cfg)
+{
+	char *dir = archive_dir_for(cfg->state_dir), *db = xasprintf("%s/index.db", dir);
+	bool yes = access(db, F_OK) == 0;
+	free(db);
+	free(dir);
+	return yes;
+}
+
 int batch_cmd_prune(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	if (argc > 2) {
@@ -748,10 +758,15 @@ int batch_cmd_prune(const struct config *cfg, int argc, char **argv, const struc
 	const struct target_cfg *only = NULL;
 	if (argc == 2 && !(only = find_target(cfg, argv[1])))
 		return EXIT_USAGE;
+	if (o->dry_run && !archive_exists(cfg)) { /* nothing backed up: create nothing */
+		struct prune_result none = { 0 };
+		print_prune_result(&none, true, o);
+		return EXIT_OK;
+	}
 	struct session s;
 	int rc = session_open(&s, cfg, o->dry_run ? NULL : "prune", only ? only->name : NULL);
-	if (rc == 0 && !s.store)
-		rc = store_open(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s.store, &s.err);
+	if (rc == 0 && !s.store) /* a dry run: a private copy, nothing written */
+		rc = store_open_copy(cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s.store, &s.err);
 	int64_t *ids = NULL;
 	size_t n_ids = 0;
 	for (size_t i = 0; rc == 0 && i < cfg->n_targets; i++)

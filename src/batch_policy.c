@@ -94,12 +94,17 @@ static char *safe_text(const char *s)
 
 /* ---- notices ---- */
 
-static void send_notice(const struct target_cfg *t, enum notify_event ev, int64_t job,
-			const char *from, const char *to, const char *details, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+/* run: a failure of the policy run that may last (a check, a scheduled
+ * backup, a drill): notified when new and then every notify.repeat only
+ * (notify_lasting.c). NULL: sent every time. */
+static void send_notice(const struct run *run, const struct target_cfg *t, enum notify_event ev,
+			int64_t job, const char *from, const char *to, const char *details,
+			const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
 
-static void send_notice(const struct target_cfg *t, enum notify_event ev, int64_t job,
-			const char *from, const char *to, const char *details, const char *fmt, ...)
+static void send_notice(const struct run *run, const struct target_cfg *t, enum notify_event ev,
+			int64_t job, const char *from, const char *to, const char *details,
+			const char *fmt, ...)
 {
 	if (!notify_wanted(t, ev))
 		return;
@@ -111,7 +116,10 @@ static void send_notice(const struct target_cfg *t, enum notify_event ev, int64_
 	char *d = details ? escape_text(details, (size_t)-1, 0, ESCAPE_KEEP_NEWLINES) : NULL;
 	struct notice n = { .event = ev, .target = t->name, .job = job, .summary = s1, .from = f,
 			    .to = tt, .details = d };
-	notify_send(t, &n, job, NULL);
+	if (run)
+		notify_lasting_failure(run->s, t, &n, run->now, job);
+	else
+		notify_send(t, &n, job, NULL);
 	free(summary);
 	free(s1);
 	free(f);
@@ -124,17 +132,17 @@ void batch_notify_install(const struct target_cfg *t, const struct install_resul
 {
 	switch (r->outcome) {
 	case INSTALL_DONE:
-		send_notice(t, NOTIFY_SUCCESS, r->job, r->from, r->to, NULL, "%s: installed %s (was %s)",
+		send_notice(NULL, t, NOTIFY_SUCCESS, r->job, r->from, r->to, NULL, "%s: installed %s (was %s)",
 			    t->name, r->to, r->from ? r->from : "nothing");
 		break;
 	case INSTALL_ROLLED_BACK:
-		send_notice(t, NOTIFY_ROLLBACK, r->job, r->from, r->to, r->evidence ? r->evidence : err->msg,
+		send_notice(NULL, t, NOTIFY_ROLLBACK, r->job, r->from, r->to, r->evidence ? r->evidence : err->msg,
 			    "%s: installing %s failed at %s and was rolled back to %s", t->name, r->to,
 			    r->failed_step ? r->failed_step : "?", r->from ? r->from : "nothing");
 		break;
 	case INSTALL_BROKEN:
 	case INSTALL_FAILED:
-		send_notice(t, NOTIFY_FAILURE, r->job, r->from, r->to,
+		send_notice(NULL, t, NOTIFY_FAILURE, r->job, r->from, r->to,
 			    r->outcome == INSTALL_BROKEN ? r->advice : r->evidence,
 			    "%s: installing %s failed%s: %s", t->name, r->to ? r->to : "a release",
 			    r->outcome == INSTALL_BROKEN ? " AND NEEDS ATTENTION" : "",
@@ -197,6 +205,7 @@ static void step_backup(struct run *run, struct trun *tr)
 	bool cancelled = rc < 0 && err.status == UP_ERR_CANCELLED;
 	if (rc == 0) {
 		tr->backup_snapshot = br.id;
+		notify_lasting_ok(run->s, t, NOTIFY_BACKUP_FAILURE, "scheduled backup", tr->backup_job);
 		log_job(tr->backup_job, LOG_LVL_INFO, "%s: backup: snapshot %lld (%lld files, %lld bytes)",
 			t->name, (long long)br.id, br.files, br.bytes);
 	} else if (cancelled) {
@@ -207,7 +216,7 @@ static void step_backup(struct run *run, struct trun *tr)
 		tr->failed = true;
 		tr->backup_error = safe_text(err.msg);
 		log_job(tr->backup_job, LOG_LVL_ERROR, "%s: backup failed: %s", t->name, tr->backup_error);
-		send_notice(t, NOTIFY_BACKUP_FAILURE, tr->backup_job, NULL, NULL, err.msg,
+		send_notice(run, t, NOTIFY_BACKUP_FAILURE, tr->backup_job, NULL, NULL, err.msg,
 			    "%s: scheduled backup failed", t->name);
 	}
 	if (tr->backup_job)
@@ -339,19 +348,22 @@ static void step_prune(struct run *run, struct trun *tr)
 	err_clear(&err);
 }
 
-static void notify_drill(const struct target_cfg *t, const struct drill_result *d,
-			 const struct up_error *err)
+/* run: NULL for `drill TARGET`, whose notices are sent every time. */
+static void notify_drill(const struct run *run, const struct target_cfg *t,
+			 const struct drill_result *d, const struct up_error *err)
 {
 	if (d->cancelled) /* the admin's own doing */
 		return;
-	if (!d->ok)
-		send_notice(t, NOTIFY_DRILL_FAILURE, d->job, NULL, d->version,
+	if (run && d->ok && !d->slower)
+		notify_lasting_ok(run->s, t, NOTIFY_DRILL_FAILURE, "restore drill", d->job);
+	else if (!d->ok)
+		send_notice(run, t, NOTIFY_DRILL_FAILURE, d->job, NULL, d->version,
 			    d->evidence ? d->evidence : err->msg,
 			    "%s: restore drill of snapshot %lld failed at %s: %s", t->name,
 			    (long long)d->snapshot, d->failed_step ? d->failed_step : "start",
 			    err->msg ? err->msg : "?");
 	else if (d->slower)
-		send_notice(t, NOTIFY_DRILL_FAILURE, d->job, NULL, d->version, NULL,
+		send_notice(run, t, NOTIFY_DRILL_FAILURE, d->job, NULL, d->version, NULL,
 			    "%s: restore drill of snapshot %lld took %lld ms, more than 1.5 times the "
 			    "previous drill's %lld ms", t->name, (long long)d->snapshot, d->restore_ms,
 			    d->previous_ms);
@@ -375,7 +387,7 @@ static void step_drill(struct run *run, struct trun *tr)
 		tr->cancelled |= tr->drill.cancelled;
 		tr->drill_error = safe_text(err.msg);
 	}
-	notify_drill(t, &tr->drill, &err);
+	notify_drill(run, t, &tr->drill, &err);
 	err_clear(&err);
 }
 
@@ -392,8 +404,10 @@ static void run_target(struct run *run, struct trun *tr)
 		const char *why = tr->check ? tr->check->error : "not checked";
 		log_job(run->job, LOG_LVL_ERROR, "%s: check failed: %s", t->name, why);
 		if (!run->o->dry_run)
-			send_notice(t, NOTIFY_FAILURE, run->job, NULL, NULL, why, "%s: check failed",
+			send_notice(run, t, NOTIFY_FAILURE, run->job, NULL, NULL, why, "%s: check failed",
 				    t->name);
+	} else if (!run->o->dry_run) {
+		notify_lasting_ok(run->s, t, NOTIFY_FAILURE, "check", run->job);
 	}
 	/* a signal stops the run between steps (and inside them) */
 	const volatile int *cancel = cancel_flag();
@@ -638,7 +652,9 @@ static int run_open(struct run *run)
 	struct up_error err = UP_ERROR_INIT;
 	int rc = run->o->dry_run ? 0 : batch_probe_store(run->cfg, &err);
 	if (rc == 0)
-		rc = store_open(run->cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &run->s, &err);
+		rc = (run->o->dry_run ? store_open_copy : store_open)(run->cfg->state_dir,
+								      UPKEEP_LOCK_TIMEOUT_MS, &run->s,
+								      &err);
 	if (rc == 0 && !run->o->dry_run &&
 	    (rc = store_job_create(run->s, "policy", NULL, &run->job, &err)) == 0)
 		rc = store_job_set_state(run->s, run->job, JOB_RUNNING, NULL, &err);
@@ -778,7 +794,7 @@ int batch_cmd_drill(const struct config *cfg, int argc, char **argv, const struc
 	struct drill_result d;
 	int rc = drill_run(cfg, t, cancel_flag(), &d, &err);
 	print_drill(t, &d, &err, o);
-	notify_drill(t, &d, &err);
+	notify_drill(NULL, t, &d, &err);
 	fflush(stdout);
 	int code = rc == 0 ? (d.slower ? EXIT_DRILL_SLOWER : EXIT_OK)
 		: err.status == UP_ERR_STATE_LOCKED || err.status == UP_ERR_STATE_CORRUPT

@@ -118,13 +118,17 @@ enum notify_event {
 	NOTIFY_ROLLBACK = 1 << 2,
 	NOTIFY_SECURITY = 1 << 3,
 	NOTIFY_BACKUP_FAILURE = 1 << 4,
-	NOTIFY_DRILL_FAILURE = 1 << 5
+	NOTIFY_DRILL_FAILURE = 1 << 5,
+	/* a failure notified before has ended; sent whenever that failure's
+	 * notice was (not a key of notify.on) */
+	NOTIFY_RECOVERED = 1 << 6
 };
 
 struct notify_cfg {
 	struct webhook_cfg webhook;
 	struct mail_cfg mail;
 	unsigned on;             /* enum notify_event bits */
+	long long repeat_ms;     /* a failure that lasts is notified again after this, default 24 h */
 };
 
 enum layout { LAYOUT_PLAIN, LAYOUT_RELEASES };

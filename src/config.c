@@ -281,6 +281,7 @@ static const struct field notify_fields[] = {
 	SECTION("webhook", webhook_fields),
 	SECTION("mail", mail_fields),
 	FX("on", T_BITS, notify.on, .aux = event_names),
+	FX("repeat", T_DURATION, notify.repeat_ms, .flags = FL_POSITIVE),
 	END
 };
 static const struct field hooks_default_fields[] = {
@@ -670,6 +671,7 @@ static void target_init(struct target_cfg *t)
 	t->drill = (struct drill_cfg){ .timeout_ms = 10 * 60 * 1000, .tolerance_ms = 1000 };
 	t->notify.webhook.timeout_ms = 10 * 1000;
 	t->notify.webhook.retries = 3;
+	t->notify.repeat_ms = 24LL * 60 * 60 * 1000;
 	t->notify.on = NOTIFY_FAILURE | NOTIFY_ROLLBACK | NOTIFY_SECURITY | NOTIFY_BACKUP_FAILURE |
 		       NOTIFY_DRILL_FAILURE;
 }

@@ -66,11 +66,12 @@ static int fail_locked(int fd, const char *what, long long waited_ms, struct up_
 		       what, pid, j ? " (" : "", note, j ? ")" : "", waited_ms);
 }
 
-int lockfile_acquire(int fd, const char *what, long long timeout_ms, const char *note,
-		     struct up_error *err)
+/* Waits for the flock op (LOCK_EX or LOCK_SH) until timeout_ms has passed. */
+static int wait_flock(int fd, int op, const char *what, long long timeout_ms,
+		      struct up_error *err)
 {
 	long long deadline = util_monotonic_ms() + timeout_ms, nap = 1;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	while (flock(fd, op | LOCK_NB) < 0) {
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK)
@@ -82,8 +83,21 @@ int lockfile_acquire(int fd, const char *what, long long timeout_ms, const char 
 		if (nap < LOCKFILE_NAP_MAX_MS)
 			nap *= 2;
 	}
+	return 0;
+}
+
+int lockfile_acquire(int fd, const char *what, long long timeout_ms, const char *note,
+		     struct up_error *err)
+{
+	if (wait_flock(fd, LOCK_EX, what, timeout_ms, err) < 0)
+		return -1;
 	stamp(fd, note);
 	return 0;
+}
+
+int lockfile_acquire_shared(int fd, const char *what, long long timeout_ms, struct up_error *err)
+{
+	return wait_flock(fd, LOCK_SH, what, timeout_ms, err);
 }
 
 void lockfile_note(int fd, const char *note)

@@ -20,6 +20,11 @@ int lockfile_open(const char *path, struct up_error *err);
 int lockfile_acquire(int fd, const char *what, long long timeout_ms, const char *note,
 		     struct up_error *err);
 
+/* Takes a shared lock on fd (opened read-only will do), waiting up to
+ * timeout_ms, without writing anything: holders of the exclusive lock wait
+ * until it is released (by flock(fd, LOCK_UN) or closing fd). */
+int lockfile_acquire_shared(int fd, const char *what, long long timeout_ms, struct up_error *err);
+
 /* Rewrites the note of a held lock (what the holder is doing now). */
 void lockfile_note(int fd, const char *note);
 

@@ -39,6 +39,7 @@ const char *notify_event_name(enum notify_event ev)
 	case NOTIFY_SECURITY: return "security";
 	case NOTIFY_BACKUP_FAILURE: return "backup_failure";
 	case NOTIFY_DRILL_FAILURE: return "drill_failure";
+	case NOTIFY_RECOVERED: return "recovered";
 	}
 	return "unknown";
 }
@@ -102,6 +103,9 @@ static char *notice_json(const struct notice *n)
 	json_object_object_add(o, "from", n->from ? json_object_new_string(n->from) : NULL);
 	json_object_object_add(o, "to", n->to ? json_object_new_string(n->to) : NULL);
 	json_object_object_add(o, "details", n->details ? json_object_new_string(n->details) : NULL);
+	json_object_object_add(o, "since", n->since ? json_object_new_int64(n->since) : NULL);
+	json_object_object_add(o, "ended", n->ended ? json_object_new_string(notify_event_name(n->ended))
+			       : NULL);
 	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -355,7 +359,7 @@ int notify_send(const struct target_cfg *t, const struct notice *n, int64_t log_
 		int *failed)
 {
 	int sent = 0, bad = 0;
-	if (!(t->notify.on & n->event)) {
+	if (n->event != NOTIFY_RECOVERED && !(t->notify.on & n->event)) {
 		if (failed)
 			*failed = 0;
 		return 0;

@@ -7,7 +7,10 @@
  *
  *   {"source": "upkeep", "upkeep": "0.1.0", "host": "web1", "event": "rollback",
  *    "target": "wiki", "job": 42, "time": 1764990000, "summary": "...",
- *    "from": "1.1.0", "to": "1.2.0", "details": "..."}
+ *    "from": "1.1.0", "to": "1.2.0", "details": "...", "since": null, "ended": null}
+ *
+ * "since" (unix seconds) is set on a reminder of a failure that lasts and
+ * on "recovered"; "ended" names the event a "recovered" notice ends.
  *
  * Webhook: Content-Type application/json, X-Upkeep-Event, with `secret`
  * an X-Upkeep-Signature header "sha256=HEX" (HMAC-SHA256 of the body), with
@@ -41,6 +44,8 @@ struct notice {
 	const char *summary;    /* one line (escaped) */
 	const char *from, *to;  /* versions, or NULL */
 	const char *details;    /* error, evidence... (escaped), or NULL */
+	long long since;        /* a lasting failure: when it was first notified, else 0 */
+	enum notify_event ended; /* NOTIFY_RECOVERED: the failure that ended */
 };
 
 /* "success", "failure", "rollback", "security", "backup_failure", "drill_failure" */
@@ -62,6 +67,18 @@ bool notify_already_sent(struct store *s, const char *target, enum notify_event 
 			 const char *subject);
 int notify_mark_sent(struct store *s, const char *target, enum notify_event ev,
 		     const char *subject, long long when, struct up_error *err);
+
+/* Failures that last (notify_lasting.c): a check (NOTIFY_FAILURE), a
+ * scheduled backup or a drill failing run after run. notify_lasting_failure
+ * sends n when the failure is new or notify.repeat has passed since its
+ * last notice (a reminder says since when it fails), else only logs that
+ * it did not. notify_lasting_ok sends "recovered" when a failure of ev was
+ * notified; `what` names the thing ("check"). Both return the channels that
+ * delivered. */
+int notify_lasting_failure(struct store *s, const struct target_cfg *t, const struct notice *n,
+			   long long now, int64_t job);
+int notify_lasting_ok(struct store *s, const struct target_cfg *t, enum notify_event ev,
+		      const char *what, int64_t job);
 
 /* "https://host:port" of a URL, for messages. The caller frees it. */
 char *notify_url_origin(const char *url);

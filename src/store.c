@@ -45,6 +45,7 @@ struct store {
 	long long lock_timeout_ms;
 	int busy_ms;
 	char *lock_note;       /* written after the PID while the lock is held */
+	bool copy;             /* store_open_copy(): a private copy in memory, no lock */
 };
 
 /* ------------------------------------------------------------------ */
@@ -166,6 +167,8 @@ static int store_fail(struct store *s, struct up_error *err, int rc, const char 
 /* Takes the exclusive lock, waiting up to timeout_ms. Nests. */
 static int store_lock(struct store *s, long long timeout_ms, struct up_error *err)
 {
+	if (s->copy)
+		return 0;
 	if (s->lock_depth > 0) {
 		s->lock_depth++;
 		return 0;
@@ -351,6 +354,8 @@ static int store_collect(struct store *s, struct up_error *err, sqlite3_stmt *st
  * Failures are not the commit's: the WAL just stays longer. */
 static void store_checkpoint(struct store *s)
 {
+	if (s->copy)
+		return;
 	char *wal = xasprintf("%s-wal", s->db_path);
 	struct stat st;
 	if (stat(wal, &st) < 0 || st.st_size < STORE_WAL_CHECKPOINT_BYTES) {
@@ -587,7 +592,7 @@ static int store_prepare_db(struct store *s, struct up_error *err)
 	long long version;
 	if (store_check_version(s, &version, err) < 0 || store_quick_check(s, err) < 0)
 		return -1;
-	if (store_configure(s, err) < 0 || store_use_wal(s, err) < 0)
+	if (store_configure(s, err) < 0 || (!s->copy && store_use_wal(s, err) < 0))
 		return -1;
 	for (long long v = version + 1; v <= STORE_SCHEMA_VERSION; v++)
 		if (store_migrate_step(s, v, err) < 0)
@@ -604,12 +609,8 @@ static int store_open_lockfile(struct store *s, struct up_error *err)
 	return s->lock_fd < 0 ? -1 : 0;
 }
 
-int store_open(const char *state_dir, long long lock_timeout_ms, struct store **out,
-	       struct up_error *err)
+static struct store *store_alloc(const char *state_dir, long long lock_timeout_ms)
 {
-	*out = NULL;
-	if (!state_dir || !*state_dir)
-		return err_set(err, UP_ERR_USAGE, _("no state directory given"));
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->lock_fd = -1;
 	s->dir = xstrdup(state_dir);
@@ -617,7 +618,16 @@ int store_open(const char *state_dir, long long lock_timeout_ms, struct store **
 	s->lock_path = xasprintf("%s/state.lock", state_dir);
 	s->lock_timeout_ms = lock_timeout_ms > 0 ? lock_timeout_ms : 0;
 	s->busy_ms = s->lock_timeout_ms > INT_MAX ? INT_MAX : (int)s->lock_timeout_ms;
+	return s;
+}
 
+int store_open(const char *state_dir, long long lock_timeout_ms, struct store **out,
+	       struct up_error *err)
+{
+	*out = NULL;
+	if (!state_dir || !*state_dir)
+		return err_set(err, UP_ERR_USAGE, _("no state directory given"));
+	struct store *s = store_alloc(state_dir, lock_timeout_ms);
 	bool locked = false;
 	int rc = store_open_lockfile(s, err);
 	if (rc == 0)
@@ -630,6 +640,84 @@ int store_open(const char *state_dir, long long lock_timeout_ms, struct store **
 		/* Leave a refused file exactly as it was: no checkpoint on close. */
 		if (s->db)
 			sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		store_close(&s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* "file:PATH?QUERY" with the characters a URI gives a meaning escaped. */
+static char *store_file_uri(const char *path, const char *query)
+{
+	size_t len = strlen(path);
+	char *uri = xcalloc(len * 3 + strlen(query) + 8, 1), *o = uri + 5;
+	memcpy(uri, "file:", 5);
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p == '?' || *p == '#' || *p == '%' || *p <= 0x20 || *p >= 0x7f)
+			o += sprintf(o, "%%%02X", *p);
+		else
+			*o++ = (char)*p;
+	sprintf(o, "?%s", query);
+	return uri;
+}
+
+/* Copies the file at db_path, if there is one, into s->db. Under a shared
+ * lock on state.lock (no writer or checkpoint meanwhile), the file alone
+ * is read with immutable=1, which creates no -wal or -shm file; only when
+ * a WAL is beside it (another process has the database open, or one
+ * crashed) is it read through the WAL with mode=ro. */
+static int store_copy_file(struct store *s, struct up_error *err)
+{
+	struct stat st;
+	if (stat(s->db_path, &st) < 0)
+		return errno == ENOENT ? 0 : err_set(err, UP_ERR_IO, "%s: %s", s->db_path, strerror(errno));
+	int lfd = open(s->lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char *what = xasprintf(_("state database %s"), s->db_path);
+	int rc = lfd >= 0 ? lockfile_acquire_shared(lfd, what, s->lock_timeout_ms, err) : 0;
+	free(what);
+	char *wal = xasprintf("%s-wal", s->db_path);
+	char *uri = store_file_uri(s->db_path, stat(wal, &st) == 0 ? "mode=ro" : "immutable=1");
+	sqlite3 *src = NULL;
+	if (rc == 0) {
+		int src_rc = sqlite3_open_v2(uri, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		sqlite3_backup *b = src_rc == SQLITE_OK ? sqlite3_backup_init(s->db, "main", src, "main")
+			: NULL;
+		src_rc = b ? sqlite3_backup_step(b, -1) : src_rc != SQLITE_OK ? src_rc : SQLITE_ERROR;
+		sqlite3_backup_finish(b);
+		if (src_rc != SQLITE_DONE) {
+			const char *msg = src ? sqlite3_errmsg(src) : sqlite3_errstr(src_rc);
+			rc = (src_rc & 0xff) == SQLITE_NOTADB || (src_rc & 0xff) == SQLITE_CORRUPT
+				? store_fail_corrupt(s, err, msg)
+				: err_set(err, UP_ERR_STATE, _("cannot read state database %s: %s"),
+					  s->db_path, msg);
+		}
+	}
+	sqlite3_close(src);
+	if (lfd >= 0)
+		close(lfd);
+	free(uri);
+	free(wal);
+	return rc;
+}
+
+int store_open_copy(const char *state_dir, long long lock_timeout_ms, struct store **out,
+		    struct up_error *err)
+{
+	*out = NULL;
+	if (!state_dir || !*state_dir)
+		return err_set(err, UP_ERR_USAGE, _("no state directory given"));
+	struct store *s = store_alloc(state_dir, lock_timeout_ms);
+	s->copy = true;
+	int rc = sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(err, UP_ERR_STATE, _("cannot open state database %s: %s"), s->db_path,
+			sqlite3_errstr(rc));
+		store_close(&s);
+		return -1;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (store_copy_file(s, err) < 0 || store_prepare_db(s, err) < 0) {
 		store_close(&s);
 		return -1;
 	}

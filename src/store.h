@@ -30,6 +30,13 @@ struct store;
  * gives UP_ERR_STATE_CORRUPT with how to recover; it is never overwritten. */
 int store_open(const char *state_dir, long long lock_timeout_ms, struct store **out,
 	       struct up_error *err);
+/* For a dry run: a private in-memory copy of STATE_DIR/state.db (an empty
+ * database when there is none), an older schema migrated in the copy only.
+ * Nothing on disk is created or changed (no directory, lock file, -wal or
+ * -shm file; only a database that another process has open, whose WAL is
+ * read too, may get a -shm file). Writes go to the copy and end with it. */
+int store_open_copy(const char *state_dir, long long lock_timeout_ms, struct store **out,
+		    struct up_error *err);
 void store_close(struct store **s);
 /* The raw handle, for tests. */
 struct sqlite3 *store_db(struct store *s);

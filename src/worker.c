@@ -56,6 +56,7 @@ struct worker {
 	pthread_cond_t cv;
 	int efd;
 	bool background;   /* WORKER_BACKGROUND */
+	bool read_only;    /* WORKER_READ_ONLY */
 	bool stopping;
 	int64_t next_id;
 	struct job *queue, *running;
@@ -536,7 +537,8 @@ static void *worker_main(void *arg)
 	 * once with the first job so the front can say why nothing is saved. */
 	if (w->background)
 		prio_background();
-	bool store_failed = store_open(w->cfg->state_dir, UPKEEP_LOCK_TIMEOUT_MS, &s, &err) < 0;
+	bool store_failed = (w->read_only ? store_open_copy : store_open)(w->cfg->state_dir,
+									  UPKEEP_LOCK_TIMEOUT_MS, &s, &err) < 0;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -574,6 +576,7 @@ int worker_start_flags(const struct config *cfg, unsigned flags, struct worker *
 	struct worker *w = xcalloc(1, sizeof(*w));
 	w->cfg = cfg;
 	w->background = flags & WORKER_BACKGROUND;
+	w->read_only = flags & WORKER_READ_ONLY;
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->efd < 0) {
 		free(w);

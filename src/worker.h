@@ -46,7 +46,10 @@ int worker_start(const struct config *cfg, struct worker **out, struct up_error 
 enum worker_flags {
 	/* The worker and every thread it starts run below the caller's CPU
 	 * priority (prio_background): for a front that must stay responsive. */
-	WORKER_BACKGROUND = 1 << 0
+	WORKER_BACKGROUND = 1 << 0,
+	/* For a dry run: the thread reads a private copy of the state database
+	 * (store_open_copy()), so nothing on disk is created or changed. */
+	WORKER_READ_ONLY = 1 << 1
 };
 int worker_start_flags(const struct config *cfg, unsigned flags, struct worker **out,
 		       struct up_error *err);

@@ -2,7 +2,8 @@
 # notify.sh - notifications: a webhook (a local HTTP receiver in python3
 # writes each request to files) and mail through a fake sendmail, for
 # install success, rollback and failure, a security release, a backup
-# failure; retries; secrets (bearer token, URL token, HMAC key) never shown.
+# failure; retries; a failure that lasts (notify.repeat, recovered) on the
+# injected clock; secrets (bearer token, URL token, HMAC key) never shown.
 . "$top_srcdir/tests/lib.sh"
 umask 022
 export TZ=UTC
@@ -184,6 +185,64 @@ EOF
 n=$(bodies); m=$(mails)
 up --config "$CFG" --batch install app 9.9.7; keep
 is "$(bodies)/$(mails)" "$n/$m" "per target: a failure is not in the target's notify.on: nothing sent"
+
+# ---------------------------------------------------------------- a failure that lasts
+# An hourly timer must not alert every hour: the first failure is notified,
+# then nothing until notify.repeat has passed (a reminder) or it recovers.
+cat > "$CFG" <<EOF
+state_dir: $T/state
+cache_dir: $T/cache
+notify:
+  webhook: { url: "http://127.0.0.1:$PORT/hook/$URLTOKEN" }
+  on: [failure]
+  repeat: 6h
+targets:
+  app:
+    source: { git: "$URL" }
+    path: $A/app
+    policy: { auto_install: [] }
+EOF
+H0=$(( $(date +%s) + 100000 ))
+at() { UPKEEP_NOW=$((H0 + $1 * 3600)) up --config "$CFG" --batch; keep; }
+mv "$T/srv/app.git" "$T/srv/app.away"
+n=$(bodies)
+at 0
+rc_is 1 "lasting: the check fails"
+is "$(bodies)" $((n + 1)) "lasting: the first failure is notified"
+B=$(last_body)
+is "$(jq -r '[.event, .summary, (.since|tostring)] | join("|")' < "$B")" "failure|app: check failed|null" \
+	"lasting: a plain failure notice (no since)"
+at 1; at 2
+is "$(bodies)" $((n + 1)) "lasting: 1 and 2 hours later, still failing: nothing sent"
+like "$(cat "$UPKEEP_LOG_FILE")" 'notify: failure of app not sent again: failing since .*, next reminder from .* \(notify\.repeat\)' \
+	"lasting: the log says why nothing was sent"
+at 6
+is "$(bodies)" $((n + 2)) "lasting: after notify.repeat (6h), a reminder"
+B=$(last_body)
+is "$(jq -r '[.event, (.since|tostring)] | join("|")' < "$B")" "failure|$H0" "lasting: the reminder says since when"
+like "$(jq -r .summary < "$B")" '^app: check failed \(still failing since [0-9-]+ [0-9:]+ UTC\)$' \
+	"lasting: the reminder's summary says it is still failing"
+at 7
+is "$(bodies)" $((n + 2)) "lasting: an hour after the reminder: nothing"
+mv "$T/srv/app.away" "$T/srv/app.git"
+at 8
+rc_is 101 "lasting: the check works again"
+is "$(bodies)" $((n + 3)) "lasting: the recovery is notified"
+B=$(last_body)
+is "$(jq -r '[.event, .ended, (.since|tostring)] | join("|")' < "$B")" "recovered|failure|$H0" \
+	"lasting: recovered, names the failure that ended and since when"
+like "$(jq -r .summary < "$B")" '^app: check recovered \(failing since ' "lasting: the recovery's summary"
+at 9
+is "$(bodies)" $((n + 3)) "lasting: working: nothing more"
+mv "$T/srv/app.git" "$T/srv/app.away"
+at 10
+is "$(bodies)/$(jq -r .since < "$(last_body)")" "$((n + 4))/null" "lasting: failing again is a new failure, notified at once"
+mv "$T/srv/app.away" "$T/srv/app.git"
+at 11
+is "$(jq -r .event < "$(last_body)")" recovered "lasting: and its recovery"
+sed -i 's/^  repeat: 6h$/  repeat: 0s/' "$CFG"
+up --config "$CFG" --check-config
+rc_is 2 "notify.repeat must be positive"
 
 # ---------------------------------------------------------------- unreachable, secrets
 cat > "$CFG" <<EOF

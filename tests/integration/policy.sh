@@ -2,7 +2,8 @@
 # policy.sh - `upkeep --batch` alone: the policy run. A matrix of kinds x
 # maintenance window x channel x signature policy on an injected clock
 # (UPKEEP_NOW, TZ=UTC) against a real git repository; real installs; the
-# dry run changes nothing (tree, state database and archive checksummed);
+# dry run changes nothing (tree, state database and archive checksummed;
+# no state yet and an older schema: the state directory checksummed);
 # scheduled backups and prune; exit codes; the log with job ids.
 . "$top_srcdir/tests/lib.sh"
 umask 022
@@ -183,6 +184,40 @@ like "$(cat "$OUT")" '^app: would prune snapshots ' "dry run, text: would prune"
 like "$(cat "$OUT")" '^dry run: 1 targets, nothing changed' "dry run, text: the summary says nothing changed"
 is "$(sums)" "$before" "dry run, text: still unchanged"
 like "$(cat "$UPKEEP_LOG_FILE")" '^info \[job -\] app: pending 2\.0\.0' "dry run: logged without a job id"
+
+# a dry run opens the state read-only: no state yet is "nothing recorded"
+# and is not created; an older schema is read as it is, not migrated
+dirsum() { # every entry's type, mode, size and name, and every file's content
+	(cd "$1" && find . -printf '%y %m %s %p\n' | LC_ALL=C sort &&
+	 find . -type f -exec sha256sum {} + | LC_ALL=C sort) | sha256sum
+}
+sed "s#^state_dir: .*#state_dir: $T/nostate#" "$CFG" > "$T/nostate.yaml"
+UPKEEP_NOW=$SUN_0300 up --config "$T/nostate.yaml" --batch --dry-run --json
+rc_is 101 "dry run, no state database: exit 101"
+like "$(t .pending.why)" 'no installed version is recorded' "dry run, no state database: nothing is recorded yet"
+up --config "$T/nostate.yaml" --batch prune --dry-run
+rc_is 0 "prune --dry-run, no state: nothing to prune"
+ok "dry runs without a state directory create none" test ! -e "$T/nostate"
+cp -a "$T/state" "$T/oldstate"
+sqlite3 "$T/oldstate/state.db" 'ALTER TABLE releases DROP COLUMN trust;
+	ALTER TABLE releases DROP COLUMN verdict; PRAGMA user_version = 4;' || bail "schema 4 fixture"
+sed "s#^state_dir: .*#state_dir: $T/oldstate#" "$CFG" > "$T/oldstate.yaml"
+before_old=$(dirsum "$T/oldstate")
+UPKEEP_NOW=$SUN_0300 up --config "$T/oldstate.yaml" --batch --dry-run --json
+rc_is 101 "dry run, schema 4: read without migrating, exit 101"
+is "$(t .install.outcome)" "would install" "dry run, schema 4: the installed version was read (would install 1.0.1)"
+up --config "$T/oldstate.yaml" --batch prune --dry-run --json
+rc_is 0 "prune --dry-run, schema 4"
+is "$(jq -rs "map(select(has(\"snapshots_removed\")))[0].snapshots_removed" < "$OUT")" 1 \
+	"prune --dry-run, schema 4: the retention was applied (one snapshot would go)"
+is "$(dirsum "$T/oldstate")" "$before_old" "dry runs on schema 4: the state directory is unchanged (checksums)"
+is "$(sqlite3 "$T/oldstate/state.db" 'PRAGMA user_version')" 4 "dry runs on schema 4: still version 4"
+printf 'not a database, but damaged' > "$T/oldstate/state.db"
+before_old=$(dirsum "$T/oldstate")
+UPKEEP_NOW=$SUN_0300 up --config "$T/oldstate.yaml" --batch --dry-run
+rc_is 4 "dry run, unreadable state database: exit 4"
+like "$(cat "$ERR")" 'state database .*state\.db is damaged' "dry run, unreadable: says so"
+is "$(dirsum "$T/oldstate")" "$before_old" "dry run, unreadable: nothing changed"
 
 # ---------------------------------------------------------------- the real run
 : > "$UPKEEP_LOG_FILE"
