@@ -34,15 +34,20 @@ unset LC_ALL
 # lighttpd-mod-openssl and openssl for https://), openssh-server (ssh://),
 # tmux, lighttpd, openssh-server, util-linux (flock), jq, python3, gnupg and gpgv
 # (OpenPGP-signed tags; gpgv is also what upkeep runs) are used by the integration and console
-# tests only; debhelper and dpkg-dev by the test that builds the .deb,
-# python3-yaml by the one that reads the Ansible playbook, zsh by the
-# completion test, sqlite3 by the data dump test of restore.
+# tests only; debhelper and dpkg-dev by the test that builds the .deb
+# (lintian checks it there: about 1 minute's install, 130 small packages,
+# and one lintian run in the plain suite), ansible-core by the one that
+# plays the Ansible playbook on local "hosts" (python3-yaml parses it where
+# the play is not run), systemd for `systemd-analyze verify` of the units
+# (it works offline: systemd need not be PID 1), zsh by the completion
+# test, sqlite3 by the data dump test of restore and the dry-run test of an
+# older state database.
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config gettext autopoint
 	libncurses-dev libgit2-dev libcurl4-gnutls-dev libgnutls28-dev
 	libyaml-dev libsqlite3-dev libzstd-dev libjson-c-dev libarchive-dev libcmocka-dev
 	git tmux lighttpd lighttpd-mod-openssl openssl openssh-server util-linux jq python3 zstd
-	debhelper dpkg-dev python3-yaml zsh sqlite3 e2fsprogs
+	debhelper dpkg-dev lintian python3-yaml ansible-core systemd zsh sqlite3 e2fsprogs
 	gnupg gpgv
 )
 

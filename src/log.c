@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "util.h"
 
 static struct {
@@ -76,9 +77,12 @@ void log_job(int64_t job, enum log_level level, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *text = xvasprintf(fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
-	text[strcspn(text, "\n")] = '\0'; /* one event, one line */
+	/* One event, one line, nothing a terminal or log viewer would act on:
+	 * escaping again what a caller already escaped changes nothing. */
+	char *text = escape_text(raw, (size_t)-1, 0, 0);
+	free(raw);
 	char *id = job > 0 ? xasprintf("%lld", (long long)job) : xstrdup("-");
 	if (sink.fd >= 0) {
 		char *line = xasprintf("%s [job %s] %s\n", log_level_name(level), id, text);

@@ -4,8 +4,9 @@
  *
  * Nothing is logged until log_setup() is called (the console never calls
  * it). The sink is process-wide; lines are written whole, so threads may
- * log at once. Text given to log_job() must already be escaped
- * (escape.h): it goes to files and terminals as it is.
+ * log at once. log_job() escapes the text (escape.h: controls, newlines
+ * included, become visible escapes), so a line is one line and holds no
+ * control character whatever a path, tag or message contained.
  *
  * Test hook: when UPKEEP_LOG_FILE names a file, lines are appended to it
  * ("LEVEL [job N] text") instead of going to syslog, so tests can read them.
