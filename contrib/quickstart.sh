@@ -32,11 +32,13 @@ unset LC_ALL
 
 # The build dependencies (Debian package names). lighttpd (with
 # lighttpd-mod-openssl and openssl for https://), openssh-server (ssh://),
-# tmux, lighttpd, openssh-server, util-linux (flock), jq, python3, gnupg and gpgv
+# tmux, lighttpd, openssh-server, util-linux (flock; unshare for the syslog
+# test), jq, python3, gnupg and gpgv
 # (OpenPGP-signed tags; gpgv is also what upkeep runs) are used by the integration and console
 # tests only; debhelper and dpkg-dev by the test that builds the .deb
-# (lintian checks it there: about 1 minute's install, 130 small packages,
-# and one lintian run in the plain suite), ansible-core by the one that
+# (and lintian checks it there, in the plain suite's run only; lintian and
+# ansible-core bring some 130 small packages, 11 MB, about 60 s of CPU to
+# unpack), ansible-core by the one that
 # plays the Ansible playbook on local "hosts" (python3-yaml parses it where
 # the play is not run), systemd for `systemd-analyze verify` of the units
 # (it works offline: systemd need not be PID 1), zsh by the completion
