@@ -46,7 +46,7 @@
 #define STORE_LOCK_MS 3000
 /* Jobs are read from the state database at most this often. */
 #define DB_READ_MS 1000
-/* Rows of history read from the store. */
+/* Rows of history read from the store at start-up (later: deferred.c). */
 #define HISTORY_ROWS 500
 /* The second worker's job ids start here. */
 #define QUICK_FIRST_ID (1LL << 40)
@@ -289,6 +289,9 @@ static void read_db_jobs(struct ui *ui)
 	if (n < before || n > 0)
 		ui->model.history_stale = true;
 	ui->dirty |= DIRTY_TABS | (ui->pane == PANE_PROGRESS ? DIRTY_BODY : 0);
+	/* Another process's steps and log lines may have moved on too. */
+	if (n > 0 || n < before)
+		deferred_joblog_stale(ui);
 	ui_refresh_history(ui);
 }
 
@@ -301,17 +304,14 @@ static void after_jobs(struct ui *ui, unsigned changed)
 	}
 	if (changed & MODEL_ARCHIVE) {
 		model_load_backups(&ui->model);
-		if (ui->model.snapshots_target) {
-			char *t = xstrdup(ui->model.snapshots_target);
-			model_load_snapshots(&ui->model, t);
-			free(t);
-		}
+		if (ui->model.snapshots_target)
+			deferred_want(ui, READ_SNAPSHOTS);
 		ui->dirty |= DIRTY_BODY;
 	}
 	if (changed & MODEL_HISTORY) {
+		/* Read after drawing: Updates' last-job column comes from it too. */
 		ui->model.history_stale = true;
-		model_load_history(&ui->model, ui->store, HISTORY_ROWS);
-		ui->dirty |= DIRTY_BODY;
+		deferred_want(ui, READ_HISTORY);
 		ui->db_pending = true;
 	}
 }
@@ -335,6 +335,8 @@ static void drain_events(struct ui *ui)
 		changed |= c;
 		event_free(&ev);
 		struct job_view *j = model_job_find(&ui->model, id);
+		if (type == EV_JOB_STEP || type == EV_JOB_LOG || type == EV_JOB_FINISHED)
+			deferred_joblog_stale(ui);
 		if (j && type == EV_JOB_RESULT)
 			ui_job_result(ui, j);
 		if (j && type == EV_JOB_FINISHED) {
@@ -447,6 +449,12 @@ static int console_loop(struct ui *ui)
 		if (winch_pending)
 			apply_resize(ui);
 		frame_render(ui);
+		/* What a key asked for is on the screen: now the reads it wants,
+		 * then draw again before sleeping. */
+		if (deferred_pending(ui)) {
+			deferred_run(ui);
+			continue;
+		}
 
 		int n = poll(fds, 5, loop_timeout(ui, ui->watch_fd >= 0));
 		if (n < 0 && errno != EINTR)
@@ -589,6 +597,7 @@ static void console_close_model(struct ui *ui)
 	if (ui->browse)
 		browse_close(ui);
 	store_close(&ui->store);
+	deferred_free(ui);
 	watch_close(ui);
 	model_free(&ui->model);
 	for (size_t i = 0; i < ui->n_db_active; i++)

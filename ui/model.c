@@ -131,6 +131,7 @@ void model_load_snapshots(struct model *m, const char *target)
 	struct up_error e = UP_ERROR_INIT;
 	snapshots_free(m);
 	m->snapshots_target = xstrdup(target);
+	m->snapshots_reading = false;
 	if (archive_snapshots_of(m->cfg->state_dir, target, &m->snapshots, &m->n_snapshots, &e) < 0) {
 		m->snapshots_error = xstrdup(e.msg ? e.msg : err_status_name(e.status));
 		err_clear(&e);
@@ -142,6 +143,15 @@ void model_load_snapshots(struct model *m, const char *target)
 		m->snapshots[i] = m->snapshots[m->n_snapshots - 1 - i];
 		m->snapshots[m->n_snapshots - 1 - i] = t;
 	}
+}
+
+void model_expect_snapshots(struct model *m, const char *target)
+{
+	if (m->snapshots_target && strcmp(m->snapshots_target, target) == 0)
+		return;
+	snapshots_free(m);
+	m->snapshots_target = xstrdup(target);
+	m->snapshots_reading = true;
 }
 
 void model_load_history(struct model *m, struct store *s, size_t limit)

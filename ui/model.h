@@ -71,6 +71,7 @@ struct model {
 	struct snapshot_info *snapshots; /* of snapshots_target, newest first */
 	size_t n_snapshots;
 	char *snapshots_target;       /* whose snapshots are loaded, or NULL */
+	bool snapshots_reading;       /* ... being read, none loaded yet */
 	char *snapshots_error;        /* why they could not be read */
 };
 
@@ -94,6 +95,9 @@ void model_free(struct model *m);
 int model_load_state(struct model *m, struct store *s, struct up_error *err);
 /* Reads the snapshots of the named target from the archive index. */
 void model_load_snapshots(struct model *m, const char *target);
+/* The snapshots of target are about to be read: those of another target
+ * are dropped (snapshots_reading), this target's are kept until then. */
+void model_expect_snapshots(struct model *m, const char *target);
 /* Re-reads the job history (at most limit rows) and each target's newest
  * finished job from it. s may be NULL. */
 void model_load_history(struct model *m, struct store *s, size_t limit);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "browse.h"
+#include "deferred.h"
 #include "draw.h"
 #include "i18n.h"
 #include "pane.h"
@@ -33,11 +34,15 @@ static void backups_row_text(const struct ui *ui, size_t i, struct strbuf *out)
 		    s->reason ? words_reason(s->reason) : "", s->note ? s->note : "");
 }
 
+/* The snapshots are read after the pane is drawn (deferred.h); until then
+ * the pane shows the ones it has of this target, or says it reads them. */
 static void backups_enter(struct ui *ui)
 {
 	const char *target = selected_target(ui);
-	if (target)
-		model_load_snapshots(&ui->model, target);
+	if (target) {
+		model_expect_snapshots(&ui->model, target);
+		deferred_want(ui, READ_SNAPSHOTS);
+	}
 	ui->dirty |= DIRTY_BODY;
 }
 
@@ -214,7 +219,8 @@ static void backups_draw(struct ui *ui, const struct rect *area)
 		return;
 	}
 	if (m->n_snapshots == 0) {
-		draw_text(y + 1, 2, w - 4, _("No snapshots yet. Press b to take one."), A_NORMAL);
+		draw_text(y + 1, 2, w - 4, m->snapshots_reading ? _("Reading the snapshots...")
+					   : _("No snapshots yet. Press b to take one."), A_NORMAL);
 		return;
 	}
 	size_t n;

@@ -14,6 +14,7 @@
 #include "draw.h"
 #include "i18n.h"
 #include "joblog.h"
+#include "deferred.h"
 #include "pane.h"
 #include "words.h"
 #include "util.h"
@@ -226,16 +227,14 @@ static const char *mark_of(enum job_state st)
 	}
 }
 
-/* The steps on one line: "✓ preflight ✓ snapshot ▶ stage". */
-static int draw_steps(const struct ui *ui, int64_t id, int y, int width)
+/* The steps on one line: "✓ preflight ✓ snapshot ▶ stage", from the cache
+ * (deferred.h: drawing never reads the database). */
+static int draw_steps(const struct joblog_cache *c, int y, int width)
 {
-	struct job_step_row *v = NULL;
-	size_t n = 0;
-	struct up_error e = UP_ERROR_INIT;
-	if (!id || !ui->store || joblog_steps(ui->store, id, &v, &n, &e) < 0 || n == 0) {
-		err_clear(&e);
+	if (!c || c->n_steps == 0)
 		return 0;
-	}
+	const struct job_step_row *v = c->steps;
+	size_t n = c->n_steps;
 	int x = 2;
 	x += draw_text(y, x, width - x, _("Steps:"), draw_attr(ROLE_HEADER));
 	for (size_t i = 0; i < n && x < width; i++) {
@@ -247,7 +246,6 @@ static int draw_steps(const struct ui *ui, int64_t id, int y, int width)
 		x += draw_untrusted(y, x, width - x, words_step(v[i].name),
 				    v[i].state == JOB_RUNNING ? A_BOLD : A_NORMAL);
 	}
-	joblog_steps_free(&v, n);
 	return 1;
 }
 
@@ -286,8 +284,8 @@ static int draw_step_bar(const struct job_view *j, int y, int width)
 	return 1;
 }
 
-static void draw_log(const struct ui *ui, const struct progress_row *r, int y, int bottom,
-		     int width)
+static void draw_log(const struct joblog_cache *c, const struct progress_row *r, int y,
+		     int bottom, int width)
 {
 	size_t rows = bottom > y ? (size_t)(bottom - y) : 0;
 	const struct job_view *j = r->job;
@@ -299,19 +297,15 @@ static void draw_log(const struct ui *ui, const struct progress_row *r, int y, i
 			draw_untrusted(y++, 2, width - 2, j->log.items[i], A_NORMAL);
 		return;
 	}
-	int64_t id = j ? j->store_id : r->db->id;
-	struct job_event_row *v = NULL;
-	size_t n = 0;
-	struct up_error e = UP_ERROR_INIT;
-	if (id && ui->store && joblog_events(ui->store, id, rows, &v, &n, &e) == 0 && n) {
-		for (size_t i = 0; i < n; i++)
+	if (c && c->n_events) {
+		const struct job_event_row *v = c->events;
+		size_t first = c->n_events > rows ? c->n_events - rows : 0;
+		for (size_t i = first; i < c->n_events; i++)
 			draw_untrusted(y++, 2, width - 2, v[i].text,
 				       strcmp(v[i].level, "info") ? draw_attr(ROLE_ERROR) : A_NORMAL);
 	} else {
 		draw_text(y, 2, width - 2, _("No log lines yet."), draw_attr(ROLE_DIM));
 	}
-	err_clear(&e);
-	joblog_events_free(&v, n);
 }
 
 static void draw_header(int y, int width)
@@ -375,11 +369,12 @@ static void progress_draw(struct ui *ui, const struct rect *area)
 	char *title = id ? xasprintf(_(" Job #%lld "), (long long)id) : xasprintf(" %s ", _("Job"));
 	draw_text(y++, 2, area->w - 4, title, draw_attr(ROLE_DIM));
 	free(title);
+	const struct joblog_cache *c = deferred_joblog(ui, id);
 	if (y < bottom)
-		y += draw_steps(ui, id, y, area->w);
+		y += draw_steps(c, y, area->w);
 	if (y < bottom && sel.job)
 		y += draw_step_bar(sel.job, y, area->w);
-	draw_log(ui, &sel, y, bottom, area->w);
+	draw_log(c, &sel, y, bottom, area->w);
 }
 
 const struct pane_ops pane_progress = {

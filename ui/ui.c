@@ -17,9 +17,6 @@
 #include "util.h"
 #include "worker.h"
 
-/* Rows of history read from the store. */
-#define HISTORY_LIMIT 500
-
 enum ui_context ui_context(const struct ui *ui)
 {
 	if (ui->help_open)
@@ -112,10 +109,8 @@ void ui_message_clear(struct ui *ui)
 
 void ui_refresh_history(struct ui *ui)
 {
-	if (ui->pane == PANE_HISTORY && ui->model.history_stale) {
-		model_load_history(&ui->model, ui->store, HISTORY_LIMIT);
-		ui->dirty |= DIRTY_BODY;
-	}
+	if (ui->pane == PANE_HISTORY && ui->model.history_stale)
+		deferred_want(ui, READ_HISTORY);
 }
 
 void ui_switch_pane(struct ui *ui, enum ui_pane p)

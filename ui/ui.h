@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "console.h"
+#include "deferred.h"
 #include "model.h"
 
 struct store;
@@ -77,6 +78,9 @@ struct ui {
 	long long db_read_ms;        /* when the jobs were last read from the state */
 	bool db_pending;             /* the state changed since: read again */
 	int watch_fd;                /* inotify on the state directory, or -1 */
+	unsigned deferred;           /* enum deferred_read: reads to do after drawing */
+	int64_t joblog_want;         /* the job whose steps and log Progress shows */
+	struct joblog_cache joblog;  /* ... as last read */
 	struct job_row *db_active;   /* queued and running jobs of every process */
 	size_t n_db_active;
 };
@@ -109,7 +113,8 @@ int ui_submit_check(struct ui *ui, size_t row);
  * message and exits. */
 _Noreturn void ui_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Re-reads the history if a job finished since and the pane shows it. */
+/* Asks for the history again (after drawing) if a job finished since and
+ * the pane shows it. */
 void ui_refresh_history(struct ui *ui);
 
 /* The `/` filter: whether row text matches the current pane's filter
