@@ -36,9 +36,9 @@ static void read_joblog(struct ui *ui)
 	int64_t id = ui->joblog_want;
 	struct up_error e = UP_ERROR_INIT;
 	joblog_clear(c);
+	c->id = id; /* also when it cannot be read: drawing must not ask again */
 	if (!id || !ui->store)
 		return;
-	c->id = id;
 	if (joblog_steps(ui->store, id, &c->steps, &c->n_steps, &e) < 0 ||
 	    joblog_events(ui->store, id, DEFERRED_LOG_LINES, &c->events, &c->n_events, &e) < 0)
 		err_clear(&e); /* drawn as "no log lines yet"; the next change reads again */

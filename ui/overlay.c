@@ -116,6 +116,7 @@ void ui_overlay_move(struct ui *ui, long delta, int to_end)
 		top = (size_t)-delta > top ? 0 : top - (size_t)-delta;
 	else
 		top = top + (size_t)delta > max_top ? max_top : top + (size_t)delta;
+	ov->at_end = to_end > 0 || (delta > 0 && top == max_top);
 	if (top != ov->top) {
 		ov->top = top;
 		ui->dirty |= DIRTY_OVERLAY;

@@ -34,6 +34,8 @@ struct overlay {
 	struct strvec lines;         /* trusted (escaped) text, one line each */
 	unsigned char *roles;        /* enum theme_role per line */
 	size_t top;                  /* first wrapped row shown */
+	bool at_end;                 /* End was pressed (or j reached it): lines
+				      * that arrive later (a plan) stay in view */
 	int page;                    /* rows visible, set when drawn */
 	size_t rows;                 /* wrapped rows in all, set when drawn */
 	/* A question: the key that says yes (0 = none yet: still computing)

@@ -77,7 +77,7 @@ void overlay_draw(struct ui *ui)
 		h = 4 + foot < body_h ? 4 + foot : body_h;
 	int y = 1 + (body_h - h) / 2, x = (COLS - w) / 2;
 	ov->page = h - 2 - foot > 0 ? h - 2 - foot : 1;
-	if (ov->top + (size_t)ov->page > rows)
+	if (ov->at_end || ov->top + (size_t)ov->page > rows)
 		ov->top = rows > (size_t)ov->page ? rows - (size_t)ov->page : 0;
 
 	draw_box(y, x, h, w, A_NORMAL);
