@@ -24,6 +24,7 @@ cat >> "$T/hook.sh" <<HOLD
 if [ "\$UPKEEP_PHASE" = rollback:pre_install ] && [ -e "$FLAGS/hold" ]; then
 	: > "$FLAGS/holding"
 	while [ -e "$FLAGS/hold" ]; do sleep 0.05; done
+	rm -f "$FLAGS/holding"
 fi
 # a slow pre_install hook with a child of its own
 if [ "\$UPKEEP_PHASE" = pre_install ] && [ -e "$FLAGS/slow" ]; then
@@ -163,6 +164,33 @@ like "$(cat "$ERR")" "finishing the rollback" "double signal: the second signal 
 is "$(crash_check app)" old "double signal: the rollback completed: the old tree and 1.0.0"
 is "$(leftovers)" "" "double signal: nothing left over"
 like "$(cat "$HOOKLOG")" "^rollback:post_install" "double signal: the rollback ran to its post hook"
+
+# ------------------- a cancel's rollback killed with SIGKILL: recovered
+crash_reset "$T/pristine"
+: > "$FLAGS/hold"
+paused_bg() { # paused_bg POINT ARGS... : starts upkeep held at POINT; $BG, $PID
+	local point=$1 i
+	shift
+	rm -f "$PAUSE"
+	UPKEEP_PAUSE_AT=$point UPKEEP_PAUSE_FILE=$PAUSE timeout -k 5 "$UPKEEP_TEST_TIMEOUT" \
+		"$UPKEEP" "$@" > "$OUT" 2> "$ERR" < /dev/null &
+	BG=$!
+	for i in $(seq 1 3000); do [ -e "$PAUSE" ] && break; sleep 0.02; done
+	PID=$(cut -d' ' -f1 "$PAUSE")
+}
+paused_bg install.after-swap --config "$CFG" --batch install app 1.1.0
+kill -TERM "$PID"
+rm -f "$PAUSE"
+for i in $(seq 1 3000); do [ -e "$FLAGS/holding" ] && break; sleep 0.02; done
+kill -KILL "$PID"
+wait "$BG"
+rm -f "$FLAGS/hold"
+for i in $(seq 1 500); do [ -e "$FLAGS/holding" ] || break; sleep 0.02; done # the orphaned hook ends
+up --config "$CFG" --batch recover
+rc_is 0 "SIGKILL during a cancel's rollback: recover exits 0"
+is "$(crash_check app)" old "SIGKILL during a cancel's rollback: recovered to the old tree and 1.0.0"
+# (the dead job's STATE/tmp scratch directory is recovery's to remove)
+is "$(ls -A "$APPS" | grep '^\.upkeep-')" "" "SIGKILL during a cancel's rollback: no staging tree left"
 
 # ------------------------------------------------------ restore cancelled
 crash_reset "$T/pristine"
