@@ -226,4 +226,12 @@ like "$(cat "$ERR")" "cancelled by SIGTERM: the backup of app stored no snapshot
 up --config "$CFG" --batch verify --all --read-data
 rc_is 0 "backup cancelled: the archive verifies clean"
 
+# -------------------------------------------------------- prune cancelled
+paused_run TERM prune.before-commit --config "$CFG" --batch prune
+rc_is 14 "prune cancelled inside its removal: exit 14 once the removal committed"
+like "$(cat "$ERR")" "cancelled by SIGTERM: .*the archive is consistent" "prune cancelled: the message"
+is "$(job_row "$(last_job prune)")" "prune cancelled" "prune cancelled: the job is recorded cancelled"
+up --config "$CFG" --batch verify --all --read-data
+rc_is 0 "prune cancelled: the archive verifies clean"
+
 done_testing
