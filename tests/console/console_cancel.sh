@@ -32,7 +32,7 @@ see '^▶ notekeeper +1\.0\.0 +2\.0\.0 ' "the console shows notekeeper's update"
 keys i
 see 'y: install' "i asks before installing"
 keys y
-for i in $(seq 1 1500); do [ -e "$PAUSE" ] && break; sleep 0.02; done
+for i in $(seq 1 3000); do [ -e "$PAUSE" ] && break; sleep 0.02; done
 ok "the install is held just after its swap" test -e "$PAUSE"
 see '#[0-9]+ +install notekeeper 2\.0\.0 .*running' "Progress shows the install running"
 keys x
@@ -62,7 +62,7 @@ OLD_WIKI=$(cd "$D/wiki" && find . -type f -exec sha256sum {} + | sort | sha256su
 UPKEEP_PAUSE_AT=install.before-stage UPKEEP_PAUSE_FILE=$OPAUSE timeout -k 5 "$UPKEEP_TEST_TIMEOUT" \
 	"$UPKEEP" --config "$CONF" --batch install wiki > "$T/other.out" 2> "$T/other.err" < /dev/null &
 OTHER=$!
-for i in $(seq 1 1500); do [ -e "$OPAUSE" ] && break; sleep 0.02; done
+for i in $(seq 1 3000); do [ -e "$OPAUSE" ] && break; sleep 0.02; done
 ok "a batch install of wiki is held before its staging" test -e "$OPAUSE"
 OPID=$(cut -d' ' -f1 "$OPAUSE")
 start 200 40 --config "$CONF"
