@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "asset.h"
+#include "asset_tree.h"
+#include "cancel.h"
 #include "classify.h"
 #include "escape.h"
 #include "fetch_guard.h"
@@ -69,6 +72,21 @@ static void pick_release(const struct target_cfg *t, const struct version_parser
 		version_free(&best);
 	if (want_ok)
 		version_free(&want);
+}
+
+char *adopt_version_of(const struct target_cfg *t, const char *tag)
+{
+	struct version_parser vp;
+	struct version v;
+	char *text = NULL;
+	if (version_parser_init(&vp, t->source.scheme, t->source.prefix, t->source.regex, NULL) == 0) {
+		if (version_parse(&vp, tag, &v)) {
+			text = xstrdup(v.text);
+			version_free(&v);
+		}
+		version_parser_free(&vp);
+	}
+	return text ? text : xstrdup(tag);
 }
 
 int adopt_find_release(const struct target_cfg *t, const char *version, char **tag,
@@ -196,16 +214,56 @@ static int find_extras(struct compare *c, const char *rel)
 	return rc;
 }
 
+/* After the walk over the release (walked < 0: it failed): the live paths
+ * that the release does not have. */
+static int compare_finish(struct compare *c, int walked)
+{
+	int rc = walked < 0 || c->failed ? -1 : 0;
+	if (rc == 0) {
+		qsort(c->expected.items, c->expected.n, sizeof(char *), cmp_str);
+		rc = find_extras(c, "");
+	}
+	strvec_clear(&c->expected);
+	return rc;
+}
+
 int adopt_compare_tree(struct source_cache *cache, const struct target_cfg *t, const char *tag,
 		       struct strvec *diffs, struct up_error *err)
 {
 	struct compare c = { .t = t, .diffs = diffs, .err = err };
-	int rc = source_walk_tag_tree(cache, tag, compare_entry, &c, err) < 0 || c.failed ? -1 : 0;
-	if (rc == 0) {
-		qsort(c.expected.items, c.expected.n, sizeof(char *), cmp_str);
-		rc = find_extras(&c, "");
-	}
-	strvec_clear(&c.expected);
+	return compare_finish(&c, source_walk_tag_tree(cache, tag, compare_entry, &c, err));
+}
+
+int adopt_compare_listing(const struct target_cfg *t, const char *listing, struct strvec *diffs,
+			  struct up_error *err)
+{
+	struct compare c = { .t = t, .diffs = diffs, .err = err };
+	return compare_finish(&c, asset_tree_walk(listing, compare_entry, &c, err));
+}
+
+/* The live tree against the release's verified asset: downloaded (or
+ * taken from the cache), verified, listed once per archive. */
+static int compare_asset(const struct config *cfg, const struct target_cfg *t, const char *tag,
+			 const char *version, const struct tag_details *d, struct strvec *diffs,
+			 struct up_error *err)
+{
+	char *repo = source_cache_dir(cfg, t);
+	struct asset_release rel = { .tag = tag, .version = version, .repo_dir = repo,
+				     .commit = d->commit, .tree = d->tree };
+	struct asset_plan ap;
+	struct asset_events ev = { .cancel = cancel_flag() };
+	int rc = asset_prepare(cfg, t, &rel, &ev, &ap, err);
+	char *trees = asset_tree_dir(cfg, t), *listing = NULL;
+	struct stat like;
+	if (rc == 0 && stat(t->path, &like) == 0)
+		rc = asset_tree_of_archive(trees, ap.file, ap.sha256, t->source.asset.strip_components,
+					   &like, &listing, err);
+	if (rc == 0)
+		rc = adopt_compare_listing(t, listing, diffs, err);
+	free(listing);
+	free(trees);
+	asset_plan_clear(&ap);
+	free(repo);
 	return rc;
 }
 
@@ -230,30 +288,22 @@ int adopt_target(const struct config *cfg, const struct target_cfg *t, struct st
 		rc = fetch_guard_tags(dir, t->source.git, want, 1, &lim, t->limits.fetch_ms, err);
 	free(dir);
 	struct tag_details d = { 0 };
+	char *text = adopt_version_of(t, tag);
 	if (rc == 0)
 		rc = source_tag_details(cache, tag, &d, err);
 	if (rc == 0)
-		rc = adopt_compare_tree(cache, t, tag, diffs, err);
+		rc = t->source.asset.url
+			? compare_asset(cfg, t, tag, text, &d, diffs, err)
+			: adopt_compare_tree(cache, t, tag, diffs, err);
 	if (rc == 0 && diffs->n) {
 		rc = err_set(err, UP_ERR_MISMATCH, ngettext("%s: the tree at %s differs from release %s in %zu place",
 				      "%s: the tree at %s differs from release %s in %zu places",
 				      diffs->n),
 			     t->name, t->path, version, diffs->n);
 	}
-	if (rc == 0) {
-		struct version_parser p;
-		struct version v;
-		char *text = NULL;
-		if (version_parser_init(&p, t->source.scheme, t->source.prefix, t->source.regex, NULL) == 0) {
-			if (version_parse(&p, tag, &v)) {
-				text = xstrdup(v.text);
-				version_free(&v);
-			}
-			version_parser_free(&p);
-		}
-		rc = store_target_set_installed(s, t->name, text ? text : version, tag, d.commit, err);
-		free(text);
-	}
+	if (rc == 0)
+		rc = store_target_set_installed(s, t->name, text, tag, d.commit, err);
+	free(text);
 	tag_details_free(&d);
 	source_cache_close(&cache);
 	free(tag);

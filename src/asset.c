@@ -306,7 +306,7 @@ static int download(const struct target_cfg *t, const struct asset_events *ev,
 		.pin = t->source.asset.pin, .max_bytes = t->limits.fetch_bytes,
 		.total_ms = t->limits.fetch_ms, .stall_ms = t->limits.timeout_ms,
 		.max_redirects = ASSET_MAX_REDIRECTS, .progress = on_progress,
-		.progress_ctx = (void *)ev, .cancel = ev->cancel,
+		.progress_ctx = (void *)ev, .cancel = ev ? ev->cancel : NULL,
 	};
 	char *shown = asset_url_for_display(ap->url);
 	int rc = -1;
@@ -369,9 +369,9 @@ static int fetch_verified(const struct config *cfg, const struct target_cfg *t,
 	return rc;
 }
 
-int asset_prepare(const struct config *cfg, const struct target_cfg *t,
-		  const struct asset_release *rel, const struct asset_events *ev,
-		  struct asset_plan *ap, struct up_error *err)
+/* The URL, the file name and the SHA-256 the tag holds for it. */
+static int plan_expected(const struct target_cfg *t, const struct asset_release *rel,
+			 struct asset_plan *ap, struct up_error *err)
 {
 	*ap = (struct asset_plan){ 0 };
 	if (asset_url_expand(t->source.asset.url, rel->tag, rel->version, &ap->url, err) < 0)
@@ -386,6 +386,26 @@ int asset_prepare(const struct config *cfg, const struct target_cfg *t,
 	}
 	if (expected_hash(t, rel, ap, err) < 0)
 		return err_prefix(err, _("%s: asset of %s"), t->name, rel->tag);
+	return 0;
+}
+
+int asset_release_sha256(const struct target_cfg *t, const struct asset_release *rel,
+			 char sha256[65], struct up_error *err)
+{
+	struct asset_plan ap;
+	int rc = plan_expected(t, rel, &ap, err);
+	if (rc == 0)
+		memcpy(sha256, ap.sha256, 65);
+	asset_plan_clear(&ap);
+	return rc;
+}
+
+int asset_prepare(const struct config *cfg, const struct target_cfg *t,
+		  const struct asset_release *rel, const struct asset_events *ev,
+		  struct asset_plan *ap, struct up_error *err)
+{
+	if (plan_expected(t, rel, ap, err) < 0)
+		return -1;
 	if (fetch_verified(cfg, t, ev, ap, err) < 0)
 		return err_prefix(err, _("%s: asset of %s"), t->name, rel->tag);
 	return 0;

@@ -70,6 +70,11 @@ struct asset_release {
 	const char *object;
 };
 
+/* The SHA-256 that the release's tag holds for its asset, without
+ * downloading anything (the tree's checksums file or the tag message). */
+int asset_release_sha256(const struct target_cfg *t, const struct asset_release *rel,
+			 char sha256[65], struct up_error *err);
+
 /* Looks the checksum up, downloads (or reuses) the asset and verifies it.
  * A mismatch names the URL, the expected and the actual SHA-256. */
 int asset_prepare(const struct config *cfg, const struct target_cfg *t,

@@ -15,6 +15,7 @@
 #include "archive_index.h"
 #include "asset.h"
 #include "asset_extract.h"
+#include "asset_tree.h"
 #include "escape.h"
 #include "i18n.h"
 #include "jobsnap.h"
@@ -210,6 +211,24 @@ static int release_dirs(struct job *j)
 	return swap_link_read(j->t->path, &sw->old_link, &sw->err);
 }
 
+/* The listing of the extracted asset, kept for the drift check of the
+ * next install (before preserve: paths are carried into the staging). */
+static int list_asset(struct job *j)
+{
+	struct switchover *sw = &j->sw;
+	char *file = asset_tree_file(j->plan.asset_trees, j->asset.sha256);
+	int rc = 0;
+	if (access(file, F_OK) != 0) {
+		rc = asset_tree_write(sw->staging, file, &sw->err);
+		if (rc < 0)
+			err_prefix(&sw->err, _("listing the extracted asset"));
+		else
+			journal(sw, "info", "stage: listed the asset's tree in %s", file);
+	}
+	free(file);
+	return rc;
+}
+
 static int do_stage(struct switchover *sw, void *ctx)
 {
 	(void)ctx;
@@ -239,7 +258,7 @@ static int do_stage(struct switchover *sw, void *ctx)
 	journal(sw, "info", "stage: %s (%s %s): %zu files, %zu directories, %zu links, %lld bytes",
 		sw->staging, asset ? "asset" : "tree", asset ? j->asset.sha256 : j->plan.tree, ss.files,
 		ss.dirs, ss.links, ss.bytes);
-	return 0;
+	return asset ? list_asset(j) : 0;
 }
 
 /* ---- outcome ---- */
@@ -269,6 +288,8 @@ static int step_finish(struct switchover *sw, void *ctx)
 		err_clear(&e);
 	}
 	journal(sw, "info", "finish: %s installed", p->version);
+	if (j->asset.file)
+		asset_tree_prune(p->asset_trees, j->asset.sha256);
 	if (j->snap.id)
 		jobsnap_prune(sw, j->cfg->state_dir, j->snap.id);
 	return 0;

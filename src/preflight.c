@@ -8,8 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "adopt.h"
+#include "asset.h"
+#include "asset_tree.h"
 #include "confvalue.h"
 #include "escape.h"
 #include "fetch_guard.h"
@@ -31,6 +34,7 @@ void release_plan_clear(struct release_plan *p)
 	free(p->commit);
 	free(p->tree);
 	free(p->cache_dir);
+	free(p->asset_trees);
 	free(p->from_version);
 	free(p->archive_dir);
 	free(p->from_tag);
@@ -40,22 +44,6 @@ void release_plan_clear(struct release_plan *p)
 	strvec_clear(&p->drift);
 	strvec_clear(&p->notes);
 	*p = (struct release_plan){ 0 };
-}
-
-/* The canonical version of tag, or a copy of tag when it does not parse. */
-static char *version_of(const struct target_cfg *t, const char *tag)
-{
-	struct version_parser vp;
-	struct version v;
-	char *text = NULL;
-	if (version_parser_init(&vp, t->source.scheme, t->source.prefix, t->source.regex, NULL) == 0) {
-		if (version_parse(&vp, tag, &v)) {
-			text = xstrdup(v.text);
-			version_free(&v);
-		}
-		version_parser_free(&vp);
-	}
-	return text ? text : xstrdup(tag);
 }
 
 int preflight_compare_versions(const struct target_cfg *t, const char *a, const char *b)
@@ -115,8 +103,10 @@ int preflight_resolve(const struct config *cfg, const struct target_cfg *t,
 		p->from_tag = xstrdup(ts->installed_tag);
 	if (adopt_find_release(t, version, &p->tag, err) < 0)
 		return -1;
-	p->version = version_of(t, p->tag);
+	p->version = adopt_version_of(t, p->tag);
 	p->cache_dir = source_cache_dir(cfg, t);
+	if (t->source.asset.url)
+		p->asset_trees = asset_tree_dir(cfg, t);
 	struct source_cache *cache = NULL;
 	struct tag_details d = { 0 };
 	int rc = source_cache_open(p->cache_dir, &cache, err);
@@ -196,30 +186,54 @@ static int check_space(const struct target_cfg *t, const struct release_plan *p,
 	return rc;
 }
 
+/* The listing of the installed release: its tree, or for a target with an
+ * asset the listing kept when that asset was extracted. NULL with a note
+ * when there is none to compare with. */
+static char *installed_listing(const struct target_cfg *t, struct release_plan *p,
+			       struct source_cache *cache)
+{
+	struct tag_details d = { 0 };
+	struct up_error e = UP_ERROR_INIT;
+	char *file = NULL;
+	if (source_tag_details(cache, p->from_tag, &d, &e) < 0) {
+		strvec_push(&p->notes, _("drift: not checked, the installed release is not in the cache"));
+	} else if (!p->asset_trees) {
+		file = xstrdup(""); /* the tag's tree */
+	} else {
+		struct asset_release rel = { .tag = p->from_tag, .version = p->from_version,
+					     .repo_dir = p->cache_dir, .commit = d.commit,
+					     .tree = d.tree };
+		char sha[65];
+		if (asset_release_sha256(t, &rel, sha, &e) < 0) {
+			strvec_push_owned(&p->notes, xasprintf(_("drift: not checked: %s"), e.msg));
+		} else {
+			file = asset_tree_file(p->asset_trees, sha);
+			if (access(file, F_OK) != 0) {
+				strvec_push_owned(&p->notes, xasprintf(
+					_("drift: not checked, no listing of the installed asset (%s); "
+					  "one is kept from the next install on"), file));
+				FREE(file);
+			}
+		}
+	}
+	err_clear(&e);
+	tag_details_free(&d);
+	return file;
+}
+
 static int check_drift(const struct target_cfg *t, unsigned flags, struct release_plan *p,
 		       struct up_error *err)
 {
 	struct stat st;
 	if (!p->from_tag || stat(t->path, &st) < 0)
 		return 0;
-	if (t->source.asset.url) {
-		/* the live tree came from an archive, not from the tag's tree */
-		strvec_push(&p->notes, _("drift: not checked (the target installs a release asset)"));
-		return 0;
-	}
 	struct source_cache *cache = NULL;
 	int rc = source_cache_open(p->cache_dir, &cache, err);
-	struct tag_details d = { 0 };
-	struct up_error ignore = UP_ERROR_INIT;
-	if (rc == 0 && source_tag_details(cache, p->from_tag, &d, &ignore) < 0) {
-		strvec_push(&p->notes, _("drift: not checked, the installed release is not in the cache"));
-		err_clear(&ignore);
-		source_cache_close(&cache);
-		return 0;
-	}
-	tag_details_free(&d);
-	if (rc == 0)
-		rc = adopt_compare_tree(cache, t, p->from_tag, &p->drift, err);
+	char *listing = rc == 0 ? installed_listing(t, p, cache) : NULL;
+	if (listing)
+		rc = *listing ? adopt_compare_listing(t, listing, &p->drift, err)
+			      : adopt_compare_tree(cache, t, p->from_tag, &p->drift, err);
+	free(listing);
 	source_cache_close(&cache);
 	if (rc < 0)
 		return err_prefix(err, _("%s: comparing the live tree with %s"), t->name, p->from_version);

@@ -37,6 +37,7 @@ struct release_plan {
 	bool below_highest;       /* lower than highest */
 	bool untrusted;           /* refused for its verdict or a moved tag */
 	char *cache_dir;          /* the target's cache repository */
+	char *asset_trees;        /* a target with an asset: its listings (asset_tree.h) */
 	char *from_version;       /* installed, or NULL */
 	char *from_tag;
 	long long bytes;          /* blob bytes of the release */

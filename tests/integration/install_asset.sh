@@ -119,6 +119,7 @@ release 1.0.0 tgz
 release 1.1.0 zst "$WRONG"
 release 1.2.0 zip
 release 1.3.0 txz
+release 1.4.0 tgz
 release 2.0.0 evil-dotdot
 release 2.1.0 evil-abslink
 release 2.2.0 evil-hardlink
@@ -126,6 +127,7 @@ git_bare "$W" "$T/srv/app.git"
 URL=file://$T/srv/app.git
 SUM_1_1=$(sha256sum < "$T/dist/app-1.1.0.pkg" | cut -d' ' -f1)
 SUM_1_2=$(sha256sum < "$T/dist/app-1.2.0.pkg" | cut -d' ' -f1)
+SUM_1_3=$(sha256sum < "$T/dist/app-1.3.0.pkg" | cut -d' ' -f1)
 
 # ---------------------------------------------------------------- configuration
 A=$T/apps
@@ -169,6 +171,8 @@ target loop "url: \"$PY/loop/app-{version}.pkg\", strip_components: 1"
 target cut "url: \"$PY/cut/app-{version}.pkg\", strip_components: 1"
 target cred "url: \"http://user:secret@127.0.0.1:${PY##*:}/redir/app-{version}.pkg\", strip_components: 1"
 target redir "url: \"$PY/redir/app-{version}.pkg\", strip_components: 1"
+target adopted "url: \"$DL/app-{version}.pkg\", checksums: SHA256SUMS, $CA, strip_components: 1" \
+	"preserve: [data/]"
 
 up --config "$CFG" --check-config
 rc_is 0 "--check-config accepts the asset targets" || diag "$(cat "$CFG")"
@@ -328,6 +332,44 @@ for case in "2.0.0|archive entry app-2\\.0\\.0/\\.\\./x refused: name \"\\.\" or
 done
 ok "no hostile entry landed outside" test ! -e "$A/x"
 is "$(installed app)" 1.3.0 "app: 1.3.0 still recorded"
+
+# ---------------------------------------------------------------- drift against the asset's tree
+# app is at 1.3.0 (tar.xz); its extracted tree was listed when it was staged
+ok "the listing of the installed asset is kept, named by its SHA-256" \
+	test "$(ls "$T/cache/asset-trees/app")" = "$SUM_1_3.tree"
+printf 'local edit\n' > "$A/app/index.html"
+printf 'new\n' > "$A/app/extra.txt"
+rm "$A/app/lib/deep/er/x.txt"
+before=$(treehash "$A/app")
+install app 1.4.0
+rc_is 5 "app: files changed locally since the asset was installed: exit 5"
+is "$(jq -r '.drift[]' < "$OUT" | LC_ALL=C sort | tr '\n' ' ')" \
+	"extra: extra.txt missing: lib/deep/er/x.txt modified: index.html " \
+	"drift: exactly the changed, added and removed files (against the asset's tree, not the git tree)"
+like "$(err_of app)" "3 paths changed locally since 1\\.3\\.0 was installed .*--force-drift" \
+	"drift: the refusal names the count and --force-drift"
+is "$(treehash "$A/app")" "$before" "drift: the target is untouched"
+install app 1.4.0 --force-drift
+rc_is 0 "app 1.4.0 with --force-drift: exit 0"
+is "$(treehash "$A/app")" "$(treehash "$T/payload/app-1.4.0")" "--force-drift: the asset's tree replaced the local changes"
+is "$(ls "$T/cache/asset-trees/app")" "$(sha256sum < "$T/dist/app-1.4.0.pkg" | cut -d' ' -f1).tree" \
+	"after the install only the installed asset's listing is kept"
+
+# ---------------------------------------------------------------- adopt compares with the asset's tree
+cp -a "$T/payload/app-1.0.0" "$A/adopted"
+mkdir -p "$A/adopted/data" && printf 'user data\n' > "$A/adopted/data/db"
+printf 'changed\n' > "$A/adopted/bin/run"
+up --config "$CFG" --batch adopt adopted 1.0.0
+rc_is 5 "adopt of an asset target whose tree differs: exit 5"
+is "$(cat "$OUT")" "modified: bin/run" "adopt: the one differing file is listed (data/ is preserved)"
+printf '#!/bin/sh\necho 1.0.0\n' > "$A/adopted/bin/run"
+up --config "$CFG" --batch adopt adopted 1.0.0
+rc_is 0 "adopt of an asset target whose tree is the asset's: exit 0"
+is "$(installed adopted)" 1.0.0 "adopt: 1.0.0 recorded"
+printf 'drifted\n' > "$A/adopted/index.html"
+install adopted 1.2.0
+rc_is 5 "after adopt, an install checks drift against the adopted asset's tree: exit 5"
+is "$(jq -r '.drift[]' < "$OUT")" "modified: index.html" "... listing the file changed since"
 
 # ---------------------------------------------------------------- configuration errors
 BAD=$T/bad.yaml
