@@ -192,6 +192,21 @@ is "$(crash_check app)" old "SIGKILL during a cancel's rollback: recovered to th
 # (the dead job's STATE/tmp scratch directory is recovery's to remove)
 is "$(ls -A "$APPS" | grep '^\.upkeep-')" "" "SIGKILL during a cancel's rollback: no staging tree left"
 
+# ---------------------------------------------- the policy run cancelled
+# app's policy installs every release; the run is stopped inside app's
+# install, so rel (the next target) is not reached
+crash_reset "$T/pristine"
+sed "/^  app:\$/a\\    policy: { auto_install: [major, minor, patch] }" "$CFG" > "$T/policy.yaml"
+up --config "$T/policy.yaml" --check-config
+rc_is 0 "policy run: the configuration with a policy is valid"
+paused_run TERM install.after-swap --config "$T/policy.yaml" --batch run
+rc_is 14 "policy run cancelled inside an install: exit 14"
+is "$(crash_check app)" old "policy run cancelled: app rolled back to the old tree and 1.0.0"
+is "$(crash_check rel)" old "policy run cancelled: rel untouched"
+is "$(job_row "$(last_job policy)")" "policy cancelled" "policy run cancelled: the run's job is recorded cancelled"
+like "$(cat "$ERR")" "cancelled by SIGTERM: the policy run stopped" "policy run cancelled: the message"
+is "$(leftovers)" "" "policy run cancelled: nothing left over"
+
 # ------------------------------------------------------ restore cancelled
 crash_reset "$T/pristine"
 up --config "$CFG" --batch backup app
