@@ -42,7 +42,9 @@
 #              (https://localhost:PORT/git), $HTTPS_PORT, $HTTPS_PID,
 #              $HTTPS_ACCESS_LOG, $HTTPS_WWW. https_require | tls_cert NAME DIR
 #   misc       has_raw_controls FILE : true if FILE holds C0 controls other
-#              than \n and \t (ESC, BEL...), DEL or C1 (0x80-0x9f as UTF-8)
+#              than \n and \t (ESC, BEL...), DEL or C1 (0x80-0x9f as UTF-8);
+#              python3 tests/forbidden.py text|pty FILE... : names what a
+#              terminal would interpret in each FILE (bidi, bad UTF-8 too)
 #
 # Every assertion prints "ok N - DESC" or "not ok N - DESC" followed by
 # "# " diagnostics saying what was expected and what came.

@@ -32,37 +32,53 @@ quit_console "q quits (NO_COLOR)"
 is "$(sgr_colours "$T/pty.log")" 0 "with NO_COLOR, no colour sequence reaches the terminal"
 
 # ---------------------------------------------------------------- escapes
-# A newer stable release whose message carries: ESC[2J, OSC 0 (title),
-# OSC 52 (clipboard), DCS, CSI 6n, C1 CSI as a raw byte and as U+009B,
-# U+202E (bidi override), a NUL-free bad UTF-8 byte.
+# Row 14 in the console. The same text - ESC[2J, OSC 0 (title), OSC 52
+# (clipboard), DCS, CSI 6n, C1 CSI as a raw byte and as U+009B, U+202E
+# (bidi override), a NUL-free bad UTF-8 byte - as a tag message and a
+# commit subject (release details), a file name (the backups file browser)
+# and a hook's stderr (History's error line). tests/integration/
+# terminal_safety.sh does the batch surfaces and the log.
 msg=$(printf 'Evil \033[2J \033]0;pwned\007 \033]52;c;aGk=\007 \033Pq#0\033\\ \033[6n \233 \302\233 \342\200\256gnp.exe \377 end')
-git --git-dir="$repo" tag -a -m "$msg" v3.0.0 'v2.0.0^{}' || bail "cannot tag the demo repository"
-start 100 30 --config "$CONF"
+# (git commit-tree takes a message that is not UTF-8 for Latin-1 and
+# stores it re-encoded: the raw \233 becomes U+009B)
+subj=$(printf 'Subj \033[2J \033]0;pwned\007 \033[6n \233 \302\233 \342\200\256cod.exe end')
+commit=$(git --git-dir="$repo" commit-tree -p 'v2.0.0^{}' -m "$subj" 'v2.0.0^{tree}' 2> /dev/null) \
+	|| bail "cannot commit to the demo repository"
+git --git-dir="$repo" tag -a -m "$msg" v3.0.0 "$commit" || bail "cannot tag the demo repository"
+fname=$(printf 'File \033[2J \033]52;c;aGk=\007 \302\233 \342\200\256fdp.exe \377')
+printf 'x\n' > "$D/notekeeper/$fname"
+up --config "$CONF" --batch backup notekeeper
+rc_is 0 "a snapshot holding the file"
+rm "$D/notekeeper/$fname"
+printf '#!/bin/sh\nprintf "Hook \\033[2J \\033]0;pwned\\007 \\302\\233 \\342\\200\\256kooh.exe" >&2\nexit 1\n' > "$T/hook"
+chmod +x "$T/hook"
+cp "$CONF" "$T/conf.nohook"
+sed -i "/^  notekeeper:\$/a\\    hooks: { pre_install: $T/hook }" "$CONF"
+up --config "$CONF" --batch install notekeeper 3.0.0
+rc_is 6 "an install whose pre_install hook fails: rolled back"
+cp "$T/conf.nohook" "$CONF"
+# wide enough for History's error column to show the hook's output
+start 240 40 --config "$CONF"
 see '^▶ notekeeper +1\.0\.0 +3\.0\.0 ' "3.0.0 is the newest release"
 keys Enter
 see 'notekeeper: release v3\.0\.0' "Enter opens its details"
 see 'Evil \\e\[2J \\e\]0;pwned\\x07 \\e\]52;c;aGk=\\x07 \\eP' "the message's escapes are shown as text"
 see '\\e\[6n \\x9b \\u009b \\u202egnp\.exe \\xff' "C1, bidi override and bad UTF-8 are shown as text"
+see 'Subj \\e\[2J \\e\]0;pwned\\x07 \\e\[6n \\u009b \\u009b \\u202ecod\.exe' \
+	"the commit subject's escapes are shown as text in the commit list"
 keys Escape
+keys 3
+see '^▶ #[0-9]+ ' "Backups lists the snapshot"
+keys Enter
+see 'File \\e\[2J \\e\]52;c;aGk=\\x07 \\u009b \\u202efdp\.exe \\xff|data/' "the file browser opens"
+keys Escape
+keys 4
+see 'Hook \\e\[2J \\e\]0;pwned\\x07' "History's error line shows the hook's stderr escaped"
 quit_console "q quits (escapes)"
 isnt "$(tm display -p -t upkeep '#{pane_title}')" "pwned" "the window title was not set"
-cat > "$T/scan.py" <<'PY'
-import sys
-data = open(sys.argv[1], 'rb').read()
-bad = []
-try:
-    text = data.decode('utf-8')
-except UnicodeDecodeError as e:
-    bad.append('invalid UTF-8 at byte %d' % e.start)
-    text = data.decode('utf-8', 'replace')
-for name, seq in (('OSC', '\x1b]'), ('DCS', '\x1bP'), ('CSI 6n', '\x1b[6n'),
-                  ('U+009B', '\u009b'), ('U+202E', '\u202e'), ('BEL', '\x07')):
-    if seq in text:
-        bad.append(name)
-print(len(data), ' '.join(bad))
-PY
-run python3 "$T/scan.py" "$T/pty.log"
-like "$(cat "$OUT")" '^[0-9]{4,} *$' "the pty stream (logged by pipe-pane) holds no forbidden sequence"
+run python3 "$top_srcdir/tests/forbidden.py" pty "$T/pty.log"
+is "$(cat "$OUT")" "" "the pty stream (logged by pipe-pane) holds no forbidden sequence"
+ok "... and it was logged" test "$(stat -c %s "$T/pty.log")" -gt 4096
 
 # ---------------------------------------------------------------- filter
 start 100 30 --config "$CONF"
