@@ -171,6 +171,18 @@ trap 'exit 130' INT TERM HUP
 # Register a background process to be killed on exit.
 track_pid() { _t_pids="$_t_pids $1"; }
 
+# wait_until SECONDS CMD... : runs CMD every 50 ms until it succeeds; false
+# once SECONDS have passed. A deadline in seconds, not a count of polls: on a
+# loaded machine one poll can take much longer than its sleep.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
 # ------------------------------------------------------------------ the binary
 : "${top_srcdir:?top_srcdir must be set (make check sets it)}"
 : "${UPKEEP:?UPKEEP must be the absolute path of the upkeep binary}"
@@ -386,6 +398,26 @@ http_require() {
 
 _port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# static_http_start DIR : python3's http.server serving DIR on a port of
+# 127.0.0.1 that the kernel picks (so never another test's server), until
+# exit. Sets STATIC_PORT, STATIC_PID, STATIC_LOG (its request log).
+_static_n=0
+static_http_start() {
+	_static_n=$((_static_n + 1))
+	STATIC_LOG=$T/static-http-$_static_n.log
+	python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$1" > "$STATIC_LOG" 2>&1 &
+	STATIC_PID=$!
+	track_pid "$STATIC_PID"
+	wait_until 120 _static_port && [ -n "$STATIC_PORT" ] ||
+		{ diag "$(cat "$STATIC_LOG")"; bail "python3 -m http.server did not start"; }
+}
+# _static_port : STATIC_PORT from the line the server prints once it
+# listens; true when it did, or when the server died.
+_static_port() {
+	STATIC_PORT=$(sed -n 's/^Serving HTTP on .* port \([0-9][0-9]*\) .*/\1/p' "$STATIC_LOG")
+	[ -n "$STATIC_PORT" ] || ! kill -0 "$STATIC_PID" 2> /dev/null
+}
+
 # http_start ROOT : serves the repositories under ROOT at
 # http://127.0.0.1:PORT/git/NAME through git http-backend (lighttpd in the
 # foreground as a background job of this shell, killed on exit). Sets
@@ -439,7 +471,9 @@ EOF
 		"$LIGHTTPD" -D -f "$dir/lighttpd.conf" > "$dir/stdout.log" 2>&1 &
 		_LH_PID=$!
 		track_pid "$_LH_PID"
-		for i in $(seq 1 100); do
+		# Until it listens or dies (a deadline: polls are slow under load).
+		i=$((SECONDS + 60))
+		while [ "$SECONDS" -lt "$i" ]; do
 			if ! kill -0 "$_LH_PID" 2>/dev/null; then break; fi
 			if _port_in_use "$port"; then
 				_LH_PORT=$port
@@ -568,7 +602,9 @@ EOF2
 		"$SSHD" -D -e -f "$dir/sshd_config" -p "$port" > "$dir/sshd.log" 2>&1 &
 		SSH_PID=$!
 		track_pid "$SSH_PID"
-		for i in $(seq 1 100); do
+		# Until it listens or dies (a deadline: polls are slow under load).
+		i=$((SECONDS + 60))
+		while [ "$SECONDS" -lt "$i" ]; do
 			if ! kill -0 "$SSH_PID" 2>/dev/null; then break; fi
 			if _port_in_use "$port"; then
 				SSH_PORT=$port

@@ -163,7 +163,8 @@ cp -a "$G" "$T/grow-before"
 ( while :; do printf 'appended line\n' >> "$G/growing.log"; done ) &
 WPID=$!
 track_pid "$WPID"
-sleep 0.2
+grown() { [ "$(stat -c %s "$G/growing.log")" -gt 60000000 ]; }
+wait_until 60 grown || bail "the writer did not start appending"
 U backup grow --json
 kill "$WPID" 2> /dev/null; wait "$WPID" 2> /dev/null
 rc_is 0 "backup of a tree with a growing file succeeds"

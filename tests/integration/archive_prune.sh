@@ -187,7 +187,7 @@ if command -v flock > /dev/null 2>&1; then
 	( exec 9>>"$LOCK"; flock -x 9 || exit 1; echo "$BASHPID" > "$LOCK"; exec sleep 300 ) &
 	holder=$!
 	track_pid "$holder"
-	for i in $(seq 1 100); do [ "$(cat "$LOCK" 2>/dev/null)" = "$holder" ] && break; sleep 0.05; done
+	wait_until 120 grep -qx "$holder" "$LOCK"
 	U prune other
 	rc_is 3 "with the archive lock held, prune gives up with exit 3"
 	like "$(cat "$ERR")" "(^|[^0-9])$holder([^0-9]|\$)" "naming the holder's PID"

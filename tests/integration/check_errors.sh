@@ -172,10 +172,7 @@ if [ "$have_flock" = 1 ]; then
 	  echo "$BASHPID" > "$STATE/state.lock"; exec sleep 300 ) &
 	holder=$!
 	track_pid "$holder"
-	for i in $(seq 1 100); do
-		[ "$(cat "$STATE/state.lock" 2>/dev/null)" = "$holder" ] && break
-		sleep 0.05
-	done
+	wait_until 120 grep -qx "$holder" "$STATE/state.lock"
 	is "$(cat "$STATE/state.lock")" "$holder" "lock: the holder ($holder) has the lock"
 	start=$(date +%s)
 	up --config "$CFG" --batch check --json

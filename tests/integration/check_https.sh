@@ -101,10 +101,7 @@ like "$(cat "$OUT")" '^app +1\.0\.0 +2\.0\.0 +major +security +3 +unsigned *$' "
 
 # The server saw the requests: upkeep really went over https, listing and
 # fetching. lighttpd writes its access log in batches: wait for it a little.
-for i in $(seq 1 50); do
-	grep -q 'POST /git/app\.git/git-upload-pack .*libgit2' "$GOOD_LOG" 2>/dev/null && break
-	sleep 0.1
-done
+wait_until 60 grep -q 'POST /git/app\.git/git-upload-pack .*libgit2' "$GOOD_LOG"
 like "$(cat "$GOOD_LOG")" 'GET /git/app\.git/info/refs\?service=git-upload-pack .*libgit2' \
 	"the server's access log shows libgit2 listing app.git"
 like "$(cat "$GOOD_LOG")" 'POST /git/app\.git/git-upload-pack .*libgit2' \

@@ -155,7 +155,7 @@ if command -v ssh-agent > /dev/null 2>&1 && command -v ssh-add > /dev/null 2>&1;
 	AGENT_SOCK=$T/agent.sock
 	ssh-agent -a "$AGENT_SOCK" -D > /dev/null 2>&1 < /dev/null &
 	track_pid $!
-	for i in $(seq 1 100); do [ -S "$AGENT_SOCK" ] && break; sleep 0.05; done
+	wait_until 120 test -S "$AGENT_SOCK" || bail "ssh-agent did not start"
 	agent() { SSH_AUTH_SOCK=$AGENT_SOCK "$@"; }
 	agent ssh-add -q "$KEYS/good" 2>/dev/null || bail "ssh-add failed"
 	home_with agent_only - "$SSH_KNOWN_HOSTS_LINE"

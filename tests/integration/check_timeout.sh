@@ -8,25 +8,23 @@ command -v python3 >/dev/null || skip_all "python3 missing (the silent server)"
 
 plan 8
 
-# A listener that accepts and then stays silent until the test ends.
+# A listener that accepts and then stays silent until the test ends (it is
+# killed on exit).
 PORT_FILE=$T/silent.port
 python3 - "$PORT_FILE" <<'PY' &
-import socket, sys, time
+import os, socket, sys
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen(16)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 conns = []
-end = time.time() + 120
-s.settimeout(1)
-while time.time() < end:
-    try:
-        conns.append(s.accept()[0])
-    except socket.timeout:
-        pass
+while True:
+    conns.append(s.accept()[0])
 PY
 track_pid $!
-for _ in $(seq 100); do [ -s "$PORT_FILE" ] && break; sleep 0.05; done
+wait_until 120 test -s "$PORT_FILE" || bail "the silent listener did not start"
 PORT=$(cat "$PORT_FILE")
 
 W=$T/work/good
@@ -40,12 +38,15 @@ config_new "$CFG"
 config_target "$CFG" silent "http://127.0.0.1:$PORT/app.git" "$T/apps/silent" stable semver \
 	"limits: { timeout: 2s }"
 config_target "$CFG" good "file://$T/srv/good.git" "$T/apps/good"
+# The default is long: had the target's 2 s been ignored, the check would
+# wait 10 minutes (and be killed by run's timeout).
+printf 'defaults:\n  limits: { timeout: 10m }\n' >> "$CFG"
 
 start=$(date +%s)
 up --config "$CFG" --batch check --json
 elapsed=$(( $(date +%s) - start ))
 rc_is 1 "a silent server makes its target fail: exit 1"
-ok "the check gave up within the limit plus grace ($elapsed s <= 10 s)" test "$elapsed" -le 10
+ok "the check gave up on its 2 s limit, not the default 10 minutes ($elapsed s <= 60 s)" test "$elapsed" -le 60
 is "$(jq_target silent .ok)" false "json: the silent target is not ok"
 like "$(jq_target silent .error)" "127\.0\.0\.1:$PORT/app\.git: no answer within the time limit \\(limits\.timeout 2 s\\)" \
 	"json: its error names the URL and the time limit"

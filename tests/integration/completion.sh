@@ -90,20 +90,19 @@ TMUX_CMD=(tmux -L "upkeep-test-$$" -f /dev/null)
 "${TMUX_CMD[@]}" new-session -d -s "$S" -x 160 -y 40 "env HOME=$T/home zsh -f -i" || bail "tmux"
 track_pid "$("${TMUX_CMD[@]}" display-message -p -t "$S" '#{pid}')"
 "${TMUX_CMD[@]}" send-keys -t "$S" "source $T/zshrc; clear" Enter
-for ((i = 0; i < 50; i++)); do
-	"${TMUX_CMD[@]}" capture-pane -p -t "$S" | grep -q '^> *$' && break
-	sleep 0.2
-done
+zsh_ready() { "${TMUX_CMD[@]}" capture-pane -p -t "$S" | grep -q '^> *$'; }
+wait_until 60 zsh_ready
 # zcomp TEXT ERE : types TEXT and Tab on a fresh line, then prints the
 # screen once a line matches ERE (completion runs upkeep, which is slow under
-# sanitizers), or after 20 seconds.
+# sanitizers), or after 60 seconds.
 zcomp() {
-	local screen i
+	local screen deadline=$((SECONDS + 60))
 	"${TMUX_CMD[@]}" send-keys -t "$S" C-u C-l "$1" Tab
-	for ((i = 0; i < 100; i++)); do
+	while :; do
 		sleep 0.2
 		screen=$("${TMUX_CMD[@]}" capture-pane -p -t "$S")
 		printf '%s\n' "$screen" | grep -Eq -- "$2" && break
+		[ "$SECONDS" -ge "$deadline" ] && break
 	done
 	printf '%s\n' "$screen"
 }

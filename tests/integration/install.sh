@@ -40,7 +40,8 @@ echo "\$1 \$UPKEEP_PHASE \$UPKEEP_FROM \$UPKEEP_TO \$UPKEEP_TARGET" >> "$HOOKLOG
 [ "\$1" = pre ] && [ -e "$T/fail-pre" ] && { echo "pre hook refuses" >&2; exit 3; }
 if [ "\$1" = pre ] && [ -e "$T/pause" ]; then
 	: > "$T/paused"
-	i=0; while [ -e "$T/pause" ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i+1)); done
+	# (until the test removes the pause file; at most 10 minutes)
+	i=0; while [ -e "$T/pause" ] && [ \$i -lt 6000 ]; do sleep 0.1; i=\$((i+1)); done
 fi
 # the new release changes preserved data when it starts
 [ "\$UPKEEP_PHASE" = post_install ] && [ -e "$T/mutate" ] && echo "migrated by \$UPKEEP_TO" >> "\$UPKEEP_PATH/data/users.db"
@@ -137,7 +138,7 @@ rm -f "$T/paused"
 "$UPKEEP" --config "$CFG" --batch install app 1.2.0 > "$T/bg.out" 2> "$T/bg.err" < /dev/null &
 BG=$!
 track_pid $BG
-for i in $(seq 1 200); do [ -e "$T/paused" ] && break; sleep 0.1; done
+wait_until 120 test -e "$T/paused"
 ok "lock: the first install is paused in its pre_install hook" test -e "$T/paused"
 up --config "$CFG" --batch install app 1.2.0
 rc_is 3 "lock: a second install exits 3"
@@ -233,20 +234,8 @@ is "$(cd "$A/releases" && ls | tr '\n' ' ')" "1.1.0 1.2.0 " "releases layout: ke
 command -v python3 > /dev/null || { skip 6 "python3 missing"; done_testing; exit 0; }
 mkdir -p "$T/www"
 printf 'status: hello from the app\n' > "$T/www/index.html"
-PORT=
-for try in 1 2 3 4 5 6 7 8; do
-	p=$((20000 + RANDOM % 30000))
-	python3 -m http.server "$p" --bind 127.0.0.1 --directory "$T/www" > "$T/http.log" 2>&1 &
-	HPID=$!
-	for i in $(seq 1 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && { PORT=$p; break; }
-		kill -0 $HPID 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$PORT" ] && { track_pid $HPID; break; }
-	kill $HPID 2>/dev/null
-done
-[ -n "$PORT" ] || bail "no HTTP server"
+static_http_start "$T/www"
+PORT=$STATIC_PORT
 config_target "$CFG" webok "$URL" "$A/webok" stable semver \
 	"health: { url: \"http://127.0.0.1:$PORT/index.html\", expect: 200, body: hello, timeout: 10s, interval: 100ms }"
 config_target "$CFG" webbad "$URL" "$A/webbad" stable semver \
@@ -260,6 +249,6 @@ rc_is 6 "HTTP health (expects 204, gets 200): exit 6"
 like "$(jq_target webbad .evidence)" 'HTTP status 200 \(expected 204\); body: status: hello from the app' \
 	"HTTP health: the status and a body excerpt are the evidence"
 ok "HTTP health: the failed first install left no tree" test ! -e "$A/webbad"
-like "$(cat "$T/http.log")" 'GET /index.html' "HTTP health: the server was asked"
+like "$(cat "$STATIC_LOG")" 'GET /index.html' "HTTP health: the server was asked"
 
 done_testing

@@ -42,8 +42,7 @@ DL=https://localhost:$HTTPS_PORT/dl
 
 python3 "$top_srcdir/tests/asset_server.py" "$T/py" "$T/py.port" "$T/py.log" 2> "$T/py.err" &
 track_pid $!
-for i in $(seq 1 100); do [ -s "$T/py.port" ] && break; sleep 0.05; done
-[ -s "$T/py.port" ] || { diag "$(cat "$T/py.err")"; bail "the python test server did not start"; }
+wait_until 120 test -s "$T/py.port" || { diag "$(cat "$T/py.err")"; bail "the python test server did not start"; }
 PY=http://127.0.0.1:$(cat "$T/py.port")
 
 # ---------------------------------------------------------------- releases
@@ -260,10 +259,7 @@ head -c "$(stat -c %s "$T/dist/app-1.2.0.pkg")" /dev/zero > "$T/cache/assets/pin
 install pinned 1.2.0
 rc_is 0 "a complete but corrupt partial file: the 416 answer is not trusted, the asset is fetched again"
 # lighttpd writes its access log in batches: wait for it a little.
-for i in $(seq 1 50); do
-	grep -Eq '"GET /dl/app-1\.2\.0\.pkg HTTP/[0-9.]+" 416' "$HTTPS_ACCESS_LOG" && break
-	sleep 0.1
-done
+wait_until 60 grep -Eq '"GET /dl/app-1\.2\.0\.pkg HTTP/[0-9.]+" 416' "$HTTPS_ACCESS_LOG"
 like "$(cat "$HTTPS_ACCESS_LOG")" '"GET /dl/app-1\.2\.0\.pkg HTTP/[0-9.]+" 416' "the server answered the resumption with 416"
 like "$(jq_target pinned '.log[]')" 'the resumed download .* does not verify; downloading it again from the start' \
 	"416: the log says the resumed file did not verify"

@@ -36,8 +36,7 @@ s.serve_forever()
 EOF
 mkdir -p "$HOOKDIR/req"
 python3 "$T/receiver.py" "$HOOKDIR" & track_pid $!
-for _ in $(seq 100); do [ -s "$HOOKDIR/port" ] && break; sleep 0.05; done
-[ -s "$HOOKDIR/port" ] || bail "the HTTP receiver did not start"
+wait_until 120 test -s "$HOOKDIR/port" || bail "the HTTP receiver did not start"
 PORT=$(cat "$HOOKDIR/port")
 
 cat > "$T/sendmail" <<EOF

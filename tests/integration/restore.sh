@@ -34,20 +34,8 @@ printf '<?php $db = "production";\n' > "$A/app/conf/local.php"
 
 # The health endpoint is a real HTTP server whose document root holds the
 # targets: it answers for whatever tree is live at the moment of the probe.
-PORT=
-for try in 1 2 3 4 5 6 7 8; do
-	p=$((20000 + RANDOM % 30000))
-	python3 -m http.server "$p" --bind 127.0.0.1 --directory "$A" > "$T/http.log" 2>&1 &
-	HPID=$!
-	for i in $(seq 1 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && { PORT=$p; break; }
-		kill -0 $HPID 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$PORT" ] && { track_pid $HPID; break; }
-	kill $HPID 2>/dev/null
-done
-[ -n "$PORT" ] || bail "no HTTP server"
+static_http_start "$A"
+PORT=$STATIC_PORT
 
 HOOKLOG=$T/hooks.log
 cat > "$T/hook.sh" <<EOF
@@ -103,7 +91,7 @@ is "$(installed)" 1.0.0 "whole restore: the installed version is the snapshot's"
 like "$(reasons)" 'pre-restore' "whole restore: a pre-restore snapshot was taken"
 like "$(cat "$HOOKLOG")" '^pre pre_restore 1\.1\.0 1\.0\.0$' "whole restore: pre_install runs as pre_restore (no pre_restore hook set)"
 like "$(cat "$HOOKLOG")" '^post post_restore 1\.1\.0 1\.0\.0$' "whole restore: post_install runs as post_restore"
-like "$(cat "$T/http.log")" 'GET /app/public/health.txt' "whole restore: the HTTP health endpoint was asked"
+like "$(cat "$STATIC_LOG")" 'GET /app/public/health.txt' "whole restore: the HTTP health endpoint was asked"
 ok "whole restore: no staging directory left" no_staging
 
 # ---------------------------------------------------------------- --keep-preserved
