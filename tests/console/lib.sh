@@ -10,7 +10,7 @@
 #   wait_for ERE / wait_gone ERE   the same without the assertion
 #   wait_idle          until the tab bar counts no running job
 #   console_pid | widest | alternate_on
-# The deadline for one screen is UPKEEP_CONSOLE_WAIT seconds (default 30).
+# The deadline for one screen is UPKEEP_CONSOLE_WAIT seconds (default 90).
 
 command -v tmux > /dev/null 2>&1 || skip_all "tmux missing"
 # Colours or not is decided by each test (RUN_ENV="NO_COLOR=1").
@@ -30,8 +30,9 @@ kill_servers() {
 }
 trap '_st=$?; kill_servers; (exit $_st); _cleanup' EXIT
 
-# Deadline for one screen to appear; generous for sanitizer builds.
-WAIT_S=${UPKEEP_CONSOLE_WAIT:-30}
+# Deadline for one screen to appear; generous for sanitizer builds on a
+# loaded machine (only a screen that never comes costs it).
+WAIT_S=${UPKEEP_CONSOLE_WAIT:-90}
 SCREEN=
 
 # screen : the visible pane, one line per row.
