@@ -26,7 +26,7 @@
 #              git_export REPO TAG DIR | git_packed_ref REPO REF SHA |
 #              git_signed_release WORK KEY TAG [MESSAGE] | ssh_sign_key FILE
 #              [TYPE [BITS]] |
-#              fixture_app WORK BARE | fixture_junk_names (+ $JUNK_TAGS,
+#              fixture_app WORK BARE | fixture_layout WORK | fixture_junk_names (+ $JUNK_TAGS,
 #              $JUNK_SKIPPED)
 #   config     config_new FILE [STATE CACHE] | config_target FILE NAME URL PATH
 #              [CHANNEL [SCHEME [EXTRA_YAML_LINES]]]
@@ -502,6 +502,19 @@ fixture_app() {
 	git_release "$1" v2.0.0-rc1 "Release candidate for 2.0.0"
 	git_release "$1" v2.0.0 "$(printf 'Release 2.0.0\n\nNew storage layout.')"
 	git_bare "$1" "$2"
+}
+
+# fixture_layout WORK : git_work WORK plus what a deployed application
+# holds: an executable bin/run.sh, a symlink public/latest.html, a
+# conf/local.php to preserve and an empty data/ (data/.keep), committed.
+fixture_layout() {
+	git_work "$1"
+	mkdir -p "$1/bin" "$1/conf" "$1/data"
+	printf '#!/bin/sh\necho run\n' > "$1/bin/run.sh"; chmod 755 "$1/bin/run.sh"
+	ln -s index.html "$1/public/latest.html"
+	printf '<?php $db = "default";\n' > "$1/conf/local.php"
+	: > "$1/data/.keep"
+	git -C "$1" add -A && git -C "$1" commit -q -m "layout" || bail "commit"
 }
 
 # fixture_junk_names : 240 tag names that are not semver, then 5 that are

@@ -6,13 +6,7 @@
 
 # ---------------------------------------------------------------- fixture
 W=$T/work/app
-git_work "$W"
-mkdir -p "$W/bin" "$W/conf" "$W/data"
-printf '#!/bin/sh\necho run\n' > "$W/bin/run.sh"; chmod 755 "$W/bin/run.sh"
-ln -s index.html "$W/public/latest.html"
-printf '<?php $db = "default";\n' > "$W/conf/local.php"
-: > "$W/data/.keep"
-git -C "$W" add -A && git -C "$W" commit -q -m "layout" || bail "commit"
+fixture_layout "$W"
 git_release "$W" v1.0.0 "Release 1.0.0"
 git_release "$W" v1.1.0 "Release 1.1.0"
 git_bare "$W" "$T/srv/app.git"
