@@ -57,6 +57,12 @@ static const char *const archive_migrations[] = {
 
 	/* 1 -> 2: where the snapshot's own record lies in its pack (-1: unknown). */
 	"ALTER TABLE snapshots ADD COLUMN record INTEGER NOT NULL DEFAULT -1;",
+
+	/* 2 -> 3: the snapshot's last verification: when (NULL: never), whether
+	 * chunk data was read, and its first problem (NULL: it passed). */
+	"ALTER TABLE snapshots ADD COLUMN verified_at INTEGER;"
+	"ALTER TABLE snapshots ADD COLUMN verified_data INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE snapshots ADD COLUMN verify_error TEXT;",
 };
 
 _Static_assert(sizeof(archive_migrations) / sizeof(archive_migrations[0]) ==

@@ -22,8 +22,9 @@
 
 #include "error.h"
 
-/* 1: packs, chunks, trees, entries, snapshots. 2: snapshots.record. */
-#define ARCHIVE_SCHEMA_VERSION 2
+/* 1: packs, chunks, trees, entries, snapshots. 2: snapshots.record.
+ * 3: snapshots.verified_at, verified_data, verify_error. */
+#define ARCHIVE_SCHEMA_VERSION 3
 
 struct archive_index;
 struct sqlite3;

@@ -14,7 +14,7 @@
 #include "util.h"
 
 #define SNAP_COLUMNS "id, target, version, reason, note, time, files, bytes, new_bytes," \
-	" files_read, duration_ms, root, pinned"
+	" files_read, duration_ms, root, pinned, verified_at, verified_data, verify_error"
 
 void snapshot_info_clear(struct snapshot_info *s)
 {
@@ -22,6 +22,7 @@ void snapshot_info_clear(struct snapshot_info *s)
 	free(s->version);
 	free(s->reason);
 	free(s->note);
+	free(s->verify_error);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -55,6 +56,9 @@ static void fill(sqlite3_stmt *st, struct snapshot_info *s)
 	s->duration_ms = sqlite3_column_int64(st, 10);
 	s->root = sqlite3_column_int64(st, 11);
 	s->pinned = sqlite3_column_int(st, 12) != 0;
+	s->verified_at = sqlite3_column_int64(st, 13);
+	s->verified_data = sqlite3_column_int(st, 14) != 0;
+	s->verify_error = col_text(st, 15);
 }
 
 int archive_snapshot_get(struct archive_index *idx, int64_t id, struct snapshot_info *out,
@@ -125,22 +129,24 @@ int archive_snapshots_of(const char *state_dir, const char *target, struct snaps
 	return rc;
 }
 
-int archive_snapshot_set_pinned(struct archive_index *idx, int64_t id, bool pinned,
-				struct up_error *err)
+/* One UPDATE of one snapshot row (?1 its id) in a write transaction. */
+static int update_snapshot(struct archive_index *idx, int64_t id, const char *sql,
+			   void (*bind)(sqlite3_stmt *, const void *), const void *ctx,
+			   const char *what, struct up_error *err)
 {
 	if (archive_index_write_begin(idx, err) < 0)
 		return -1;
 	sqlite3 *db = archive_index_db(idx);
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "UPDATE snapshots SET pinned = ? WHERE id = ?", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int(st, 1, pinned);
-		sqlite3_bind_int64(st, 2, id);
+		sqlite3_bind_int64(st, 1, id);
+		bind(st, ctx);
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		archive_index_fail(idx, rc, "pinning", err);
+		archive_index_fail(idx, rc, what, err);
 		archive_index_write_rollback(idx);
 		return -1;
 	}
@@ -149,6 +155,42 @@ int archive_snapshot_set_pinned(struct archive_index *idx, int64_t id, bool pinn
 		return err_set(err, UP_ERR_NOT_FOUND, _("no snapshot %lld"), (long long)id);
 	}
 	return archive_index_write_commit(idx, err);
+}
+
+static void bind_pinned(sqlite3_stmt *st, const void *ctx)
+{
+	sqlite3_bind_int(st, 2, *(const bool *)ctx);
+}
+
+int archive_snapshot_set_pinned(struct archive_index *idx, int64_t id, bool pinned,
+				struct up_error *err)
+{
+	return update_snapshot(idx, id, "UPDATE snapshots SET pinned = ?2 WHERE id = ?1", bind_pinned,
+			       &pinned, "pinning", err);
+}
+
+struct verified {
+	bool read_data;
+	const char *error;
+};
+
+static void bind_verified(sqlite3_stmt *st, const void *ctx)
+{
+	const struct verified *v = ctx;
+	sqlite3_bind_int64(st, 2, archive_now());
+	sqlite3_bind_int(st, 3, v->read_data);
+	if (v->error)
+		sqlite3_bind_text(st, 4, v->error, -1, SQLITE_STATIC);
+}
+
+int archive_snapshot_set_verified(struct archive_index *idx, int64_t id, bool read_data,
+				  const char *error, struct up_error *err)
+{
+	struct verified v = { read_data, error };
+	return update_snapshot(idx, id,
+			       "UPDATE snapshots SET verified_at = ?2, verified_data = ?3,"
+			       " verify_error = ?4 WHERE id = ?1",
+			       bind_verified, &v, "recording a verification", err);
 }
 
 long long archive_now(void)

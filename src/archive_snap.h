@@ -15,6 +15,11 @@ struct snapshot_info {
 	long long time, files, bytes, new_bytes, files_read, duration_ms;
 	int64_t root;  /* tree row */
 	bool pinned;
+	/* The last verification: unix seconds (0: never), whether chunk data
+	 * was read back, its first problem (NULL: it passed). */
+	long long verified_at;
+	bool verified_data;
+	char *verify_error;
 };
 void snapshot_info_clear(struct snapshot_info *s);
 void snapshot_infos_free(struct snapshot_info **s, size_t n);
@@ -29,6 +34,11 @@ int archive_snapshots_list(struct archive_index *idx, const char *target,
  * an archive that does not exist yet gives none (and is not created). */
 int archive_snapshots_of(const char *state_dir, const char *target, struct snapshot_info **out,
 			 size_t *n, struct up_error *err);
+/* Records a verification of the snapshot at archive_now(): error NULL when
+ * it passed, else its first problem. UP_ERR_NOT_FOUND when there is no such
+ * snapshot. */
+int archive_snapshot_set_verified(struct archive_index *idx, int64_t id, bool read_data,
+				  const char *error, struct up_error *err);
 /* Sets or clears a snapshot's pin (a pinned snapshot is never pruned or
  * forgotten). UP_ERR_NOT_FOUND when there is no such snapshot. */
 int archive_snapshot_set_pinned(struct archive_index *idx, int64_t id, bool pinned,

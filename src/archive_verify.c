@@ -266,6 +266,29 @@ static bool root_listing_id(struct verify *v, int64_t tree, uint8_t out[HASH_LEN
 	return ok;
 }
 
+/* The snapshot's first problem, "PATH: WHAT" (NULL: none), kept short. */
+static char *first_problem(const struct verify_result *r, int64_t snap)
+{
+	for (size_t i = 0; i < r->n_problems; i++)
+		if (r->problems[i].snapshot == snap)
+			return xasprintf("%.200s%s%.200s", r->problems[i].path ? r->problems[i].path : "",
+					 r->problems[i].path ? ": " : "", r->problems[i].what);
+	return NULL;
+}
+
+/* Each snapshot checked gets its result in the index. */
+static int record_results(struct verify *v, const struct snapshot_info *s, size_t n,
+			  struct up_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *error = first_problem(v->res, s[i].id);
+		rc = archive_snapshot_set_verified(v->idx, s[i].id, v->o->read_data, error, err);
+		free(error);
+	}
+	return rc;
+}
+
 static int check_snapshots(struct verify *v, struct up_error *err)
 {
 	struct snapshot_info *s = NULL;
@@ -294,6 +317,8 @@ static int check_snapshots(struct verify *v, struct up_error *err)
 		rc = walk_snapshot(v, s[i].id, s[i].root, have ? root_hash : NULL, "", known, err);
 	}
 	sqlite3_finalize(known);
+	if (rc == 0 && v->o->record)
+		rc = record_results(v, s, n, err);
 	snapshot_infos_free(&s, n);
 	return rc;
 }

@@ -17,6 +17,9 @@ struct verify_result;
 struct verify_opts {
 	int64_t snapshot;   /* 0 = every snapshot */
 	bool read_data;
+	/* Record the result of each snapshot checked in the index
+	 * (archive_snapshot_set_verified): a completed verify then writes. */
+	bool record;
 	/* Called at most every 200 ms with the figures so far. */
 	void (*progress)(void *ctx, const struct verify_result *r);
 	void *progress_ctx;

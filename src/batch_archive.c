@@ -264,6 +264,39 @@ int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const stru
 
 /* ---- snapshots */
 
+static void local_minute(long long t, const char *fmt, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (localtime_r(&tt, &tm))
+		strftime(buf, size, fmt, &tm);
+}
+
+/* The last verification (null fields: never verified). */
+static void add_verified_json(json_object *j, const struct snapshot_info *si)
+{
+	bool done = si->verified_at > 0;
+	json_object_object_add(j, "verified_at", done ? json_object_new_int64(si->verified_at) : NULL);
+	json_object_object_add(j, "verified_data", done ? json_object_new_boolean(si->verified_data) : NULL);
+	json_object_object_add(j, "verify_ok", done ? json_object_new_boolean(!si->verify_error) : NULL);
+	json_object_object_add(j, "verify_error", jstr(si->verify_error));
+}
+
+/* "2026-12-06 05:20 data ok", "... index FAILED", "-" when never. */
+static void verified_text(const struct snapshot_info *si, char *buf, size_t size)
+{
+	char when[32] = "-";
+	if (si->verified_at <= 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	local_minute(si->verified_at, "%Y-%m-%d %H:%M", when, sizeof(when));
+	/* L10N: how a snapshot was last verified: chunk data read back ("data")
+	 * or only the index and archive files' presence ("index"); one word each */
+	snprintf(buf, size, "%s %s %s", when, si->verified_data ? _("data") : _("index"),
+		 si->verify_error ? _("FAILED") : _("ok"));
+}
+
 static void print_snapshot(const struct snapshot_info *si, const struct batch_options *o)
 {
 	if (o->json) {
@@ -280,19 +313,18 @@ static void print_snapshot(const struct snapshot_info *si, const struct batch_op
 		add_int(j, "files_read", si->files_read);
 		add_int(j, "duration_ms", si->duration_ms);
 		json_object_object_add(j, "pinned", json_object_new_boolean(si->pinned));
+		add_verified_json(j, si);
 		print_json(j);
 		return;
 	}
-	char when[32] = "-", a[32], b[32];
-	time_t tt = (time_t)si->time;
-	struct tm tm;
-	if (localtime_r(&tt, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	char when[32] = "-", verified[96], a[32], b[32];
+	local_minute(si->time, "%Y-%m-%d %H:%M:%S", when, sizeof(when));
+	verified_text(si, verified, sizeof(verified));
 	char *version = escape_text(si->version ? si->version : "-", (size_t)-1, 14, 0);
 	char *note = escape_text(si->note ? si->note : "", (size_t)-1, 40, 0);
-	printf("%-6lld %-19s %-14s %-11s %8lld %10s %10s %-3s %s\n", (long long)si->id, when, version,
-	       si->reason, si->files, human_size(si->bytes, a, sizeof(a)),
-	       human_size(si->new_bytes, b, sizeof(b)), si->pinned ? _("yes") : "", note);
+	printf("%-6lld %-19s %-14s %-11s %8lld %10s %10s %-24s %-3s %s\n", (long long)si->id, when,
+	       version, si->reason, si->files, human_size(si->bytes, a, sizeof(a)),
+	       human_size(si->new_bytes, b, sizeof(b)), verified, si->pinned ? _("yes") : "", note);
 	free(version);
 	free(note);
 }
@@ -314,8 +346,9 @@ int batch_cmd_snapshots(const struct config *cfg, int argc, char **argv, const s
 		rc = archive_snapshots_list(s.idx, t->name, &v, &n, &s.err);
 	int code = rc < 0 ? fail(&s, "snapshots") : EXIT_OK;
 	if (rc == 0 && !o->json)
-		printf("%-6s %-19s %-14s %-11s %8s %10s %10s %-3s %s\n", _("ID"), _("TIME"), _("VERSION"),
-		       _("REASON"), _("FILES"), _("SIZE"), _("NEW"), _("PIN"), _("NOTE"));
+		printf("%-6s %-19s %-14s %-11s %8s %10s %10s %-24s %-3s %s\n", _("ID"), _("TIME"),
+		       _("VERSION"), _("REASON"), _("FILES"), _("SIZE"), _("NEW"), _("VERIFIED"), _("PIN"),
+		       _("NOTE"));
 	for (size_t i = 0; i < n; i++)
 		print_snapshot(&v[i], o);
 	snapshot_infos_free(&v, n);
@@ -472,7 +505,7 @@ static void verify_progress(void *ctx, const struct verify_result *r)
 
 int batch_cmd_verify(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
-	struct verify_opts vo = { .read_data = o->read_data, .cancel = cancel_flag() };
+	struct verify_opts vo = { .read_data = o->read_data, .record = true, .cancel = cancel_flag() };
 	if (argc > 2 || (argc == 2 && o->all) || (argc == 1 && !o->all)) {
 		fputs(_("usage: upkeep --batch verify (SNAPSHOT | --all) [--read-data]\n"), stderr);
 		return EXIT_USAGE;

@@ -319,7 +319,7 @@ static int run_verify(struct job_ctx *c, void *arg, struct up_error *err)
 	struct archive_index *idx = NULL;
 	if (open_index(c, &idx, err) < 0)
 		return -1;
-	struct verify_opts vo = { .snapshot = a->snapshot, .read_data = true,
+	struct verify_opts vo = { .snapshot = a->snapshot, .read_data = true, .record = true,
 				  .progress = on_verify_progress, .progress_ctx = c,
 				  .cancel = job_ctx_cancel(c) };
 	struct verify_result r;

@@ -63,6 +63,23 @@ static const char *size_text(long long bytes, char *buf, size_t size)
 	return buf;
 }
 
+/* Below this width the Files column goes first (the issue's list has no
+ * file count): everything else then fits in 80 columns. */
+#define FILES_MIN_WIDTH 90
+
+/* The last verification: "5m ago" (passed), "FAILED" or "-" (never). */
+static void draw_verified(const struct snapshot_info *s, int y, int x, attr_t extra)
+{
+	char buf[32];
+	if (!s->verified_at)
+		draw_text(y, x, 9, "-", draw_attr(ROLE_DIM) | extra);
+	else if (s->verify_error)
+		/* L10N: the Verified column of a snapshot whose verification failed; at most 9 columns */
+		draw_text(y, x, 9, _("FAILED"), draw_attr(ROLE_ERROR) | A_BOLD | extra);
+	else
+		draw_text(y, x, 9, draw_time_ago(s->verified_at, util_now(), buf, sizeof buf), extra);
+}
+
 static void draw_snapshot(const struct snapshot_info *s, int y, int width, bool selected)
 {
 	attr_t extra = selected ? draw_attr(ROLE_SELECTED) : 0;
@@ -85,13 +102,17 @@ static void draw_snapshot(const struct snapshot_info *s, int y, int width, bool 
 	x += 12;
 	draw_untrusted(y, x, 11, s->reason ? words_reason(s->reason) : "-", extra);
 	x += 12;
-	snprintf(buf, sizeof buf, "%lld", s->files);
-	draw_text(y, x, 7, buf, extra);
-	x += 8;
+	if (width >= FILES_MIN_WIDTH) {
+		snprintf(buf, sizeof buf, "%lld", s->files);
+		draw_text(y, x, 7, buf, extra);
+		x += 8;
+	}
 	draw_text(y, x, 7, size_text(s->bytes, buf, sizeof buf), extra);
 	x += 8;
 	draw_text(y, x, 7, size_text(s->new_bytes, buf, sizeof buf), extra);
 	x += 8;
+	draw_verified(s, y, x, extra);
+	x += 10;
 	draw_text(y, x, 3, s->pinned ? _("yes") : "", extra);
 	x += 4;
 	if (s->note && x < width)
@@ -110,12 +131,16 @@ static void draw_header(int y, int w)
 	x += 12;
 	draw_cell(y, x, 11, _("Reason"), h);
 	x += 12;
-	draw_cell(y, x, 7, _("Files"), h);
-	x += 8;
+	if (w >= FILES_MIN_WIDTH) {
+		draw_cell(y, x, 7, _("Files"), h);
+		x += 8;
+	}
 	draw_cell(y, x, 7, _("Size"), h);
 	x += 8;
 	draw_cell(y, x, 7, _("New"), h);
 	x += 8;
+	draw_cell(y, x, 9, _("Verified"), h);
+	x += 10;
 	draw_cell(y, x, 3, _("Pin"), h);
 	x += 4;
 	if (x < w)

@@ -39,6 +39,8 @@ keys 2
 see '#[0-9]+ +verify snapshot 2 .*done' "v verifies snapshot 2 (Progress: done)"
 see 'verified 1 snapshots in [0-9]+ archive files: ok' "... its log says ok"
 keys 3
+see '^▶ #2 .* (just now|[0-9]+m ago)' "the Backups pane shows snapshot 2 verified"
+see '^  #1 .* - +first$' "... and snapshot 1 never verified"
 
 # ---------------------------------------------------------------- browser
 echo "changed" >> "$APP/README.md"

@@ -145,7 +145,7 @@ see 'j/k blättert, Esc schließt' "console: the help's frame hint in German"
 keys Escape
 gone '─ Tasten ─' "console: Esc closes the help"
 keys 3
-see '^  Nr\. +Datum +Version +Grund +Dateien +Größe' "console: the Backups columns in German"
+see '^  Nr\. +Datum +Version +Grund +Größe +Neu +Geprüft +Pin' "console: the Backups columns in German (Dateien left out at 80 columns)"
 see '^ b sichern Enter Dateien v prüfen p anheften d vergessen r wiederherstellen' \
 	"console: the Backups hints in German, none cut at 80 columns"
 keys 4

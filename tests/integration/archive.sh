@@ -186,6 +186,11 @@ ok "the edited large file restores byte for byte" cmp "$A/large.bin" "$R5/large.
 U verify --all --read-data --json
 rc_is 0 "verify --read-data of an intact store passes"
 is "$(jq_out .ok)" true "and says ok"
+U snapshots app --json
+is "$(jq -sr 'map("\(.verify_ok)/\(.verified_data)/\(.verified_at > 0)/\(.verify_error)") | unique | join(" ")' < "$OUT")" \
+	"true/true/true/null" "each snapshot verified records its verification (when, data read, ok)"
+U snapshots app
+like "$(sed -n 2p "$OUT")" ' [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{5} data ok ' "the text listing shows it"
 
 # ---------------------------------------------------------------- bit rot
 mkdir -p "$T/trees/rot"
@@ -193,6 +198,8 @@ head -c 3000000 /dev/urandom > "$T/trees/rot/victim.bin"
 printf 'small\n' > "$T/trees/rot/small.txt"
 U backup rot --json
 SNAPR=$(jq_out .snapshot)
+U snapshots rot --json
+is "$(jq_out '"\(.verified_at)/\(.verify_ok)"')" "null/null" "a new snapshot was never verified"
 PACK=$(sqlite3 "$STATE/archive/index.db" "SELECT p.name FROM snapshots s JOIN packs p ON p.id = s.pack WHERE s.id = $SNAPR")
 PF=$STATE/archive/packs/$PACK
 ok "the snapshot's archive file exists" test -f "$PF"
@@ -206,9 +213,18 @@ flip_bit "$PF" $((SIZE / 2))
 PF_REC_SKIP=50 # into the record's header and table
 U verify --all
 rc_is 0 "verify without --read-data does not read the data (the flip goes unseen)"
+U snapshots rot
+like "$(sed -n 2p "$OUT")" ' index ok ' "a verification without --read-data is recorded as such"
 U verify --all --read-data --json
 rc_is 1 "verify --read-data finds the flipped bit"
 like "$(jq_out '.problems[] | "\(.snapshot) \(.path)"')" "^$SNAPR victim.bin\$" "and names the snapshot and the file"
+U snapshots rot --json
+is "$(jq_out '"\(.verify_ok)/\(.verified_data)"')" "false/true" "the failed verification is recorded"
+like "$(jq_out .verify_error)" '^victim.bin: damaged' "with its first problem"
+U snapshots rot
+like "$(sed -n 2p "$OUT")" ' data FAILED ' "the text listing shows FAILED"
+U snapshots app --json
+is "$(jq -sr 'map(.verify_ok) | unique | join(" ")' < "$OUT")" true "the intact snapshots stay verified"
 unlike "$(jq_out '.problems[] | .path')" 'plain.txt|big.bin' "and no file of the intact snapshots"
 U restore rot "$SNAPR" --to "$T/restore/rot" victim.bin
 rc_is 1 "restoring the damaged file fails"

@@ -94,6 +94,8 @@ is "$(sql "$T/state/state.db" "SELECT kind || ' ' || target || ' ' || state FROM
 is "$(sql "$T/state/state.db" "SELECT restore_ms FROM drills WHERE job_id = $JOB")" "$MS" \
 	"drill: the measured restore time is recorded"
 like "$(cat "$UPKEEP_LOG_FILE")" "^step \\[job $JOB\\] app: drill: step compare\$" "drill: logged with its job id"
+is "$(sql "$T/state/archive/index.db" "SELECT (verified_at > 0) || verified_data || ifnull(verify_error, '-') FROM snapshots ORDER BY id DESC LIMIT 1")" \
+	"11-" "drill: recorded as a passed data verification of the snapshot"
 is "$(mails)" 0 "drill: a passing drill sends nothing"
 up --config "$CFG" --batch drill app
 rc_is 0 "drill, text: exit 0"
@@ -135,6 +137,8 @@ is "$(mails)" 3 "damaged archive: an alert is mailed"
 is "$(sql "$T/state/state.db" "SELECT ok FROM drills ORDER BY job_id DESC LIMIT 1")" 0 \
 	"damaged archive: the failed drill is recorded"
 is "$(ls "$T/state/drills")" "" "damaged archive: the scratch directory is removed"
+like "$(sql "$T/state/archive/index.db" "SELECT verified_data || ' ' || verify_error FROM snapshots ORDER BY id DESC LIMIT 1")" \
+	'^1 .*damaged' "damaged archive: the snapshot's failed verification is recorded"
 
 up --config "$CFG" --batch drill nosuch
 rc_is 2 "an unknown target: usage error"
