@@ -116,13 +116,19 @@ static void test_open_schema(void **state)
 	assert_int_equal(err.status, UP_ERR_STATE);
 	assert_non_null(strstr(err.msg, "newer"));
 	err_clear(&err);
-	/* a version 1 index (before snapshots.record) is migrated on open */
+	/* a version 1 index (before snapshots.record and the verification
+	 * columns) is migrated on open */
 	assert_int_equal(sqlite3_exec(archive_index_db(f->idx), "ALTER TABLE snapshots DROP COLUMN record;"
+				      " ALTER TABLE snapshots DROP COLUMN verified_at;"
+				      " ALTER TABLE snapshots DROP COLUMN verified_data;"
+				      " ALTER TABLE snapshots DROP COLUMN verify_error;"
 				      " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	archive_index_close(&f->idx);
 	assert_int_equal(archive_index_open(f->arch, 100, &f->idx, &err), 0);
 	assert_int_equal(count(f, "PRAGMA user_version"), ARCHIVE_SCHEMA_VERSION);
 	assert_int_equal(count(f, "SELECT count(*) FROM pragma_table_info('snapshots') WHERE name = 'record'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM pragma_table_info('snapshots') WHERE name IN"
+			       " ('verified_at', 'verified_data', 'verify_error')"), 3);
 }
 
 static void test_backup_incremental_shared(void **state)
