@@ -71,6 +71,13 @@ static int guarded_recover(const struct config *cfg, struct recover_result *r,
 	return rc;
 }
 
+static void print_removed(FILE *out, const char *dir)
+{
+	char *s = escape_text(dir, (size_t)-1, 0, 0);
+	fprintf(out, _("upkeep: removed %s (the scratch directory of a job that is not running)\n"), s);
+	free(s);
+}
+
 int batch_cmd_recover(const struct config *cfg, int argc, char **argv,
 		      const struct batch_options *o)
 {
@@ -87,6 +94,8 @@ int batch_cmd_recover(const struct config *cfg, int argc, char **argv,
 		err_clear(&err);
 		return code;
 	}
+	for (size_t i = 0; !o->json && !o->quiet && i < r.removed.n; i++)
+		print_removed(stdout, r.removed.items[i]);
 	for (size_t i = 0; i < r.n; i++) {
 		if (o->json)
 			print_item_json(&r.items[i]);
@@ -97,6 +106,10 @@ int batch_cmd_recover(const struct config *cfg, int argc, char **argv,
 		json_object *s = json_object_new_object();
 		json_object_object_add(s, "recovered", json_object_new_int64((int64_t)r.n));
 		json_object_object_add(s, "running", json_object_new_int64((int64_t)r.alive));
+		json_object *rm = json_object_new_array();
+		for (size_t i = 0; i < r.removed.n; i++)
+			json_object_array_add(rm, json_str(r.removed.items[i]));
+		json_object_object_add(s, "removed", rm);
 		puts(json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN));
 		json_object_put(s);
 	} else if (!o->quiet && r.n == 0) {
@@ -117,6 +130,8 @@ void batch_recover_at_start(const struct config *cfg, bool quiet)
 		err_clear(&err);
 		return;
 	}
+	for (size_t i = 0; !quiet && i < r.removed.n; i++)
+		print_removed(stderr, r.removed.items[i]);
 	for (size_t i = 0; i < r.n; i++)
 		if (!quiet || is_problem(&r.items[i])) {
 			fputs(_("upkeep: recovered an interrupted job: "), stderr);

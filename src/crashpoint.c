@@ -67,6 +67,7 @@ static const struct {
 	{ "restore.before-preserve", "restore: about to copy the preserved paths (--keep-preserved)" },
 	{ "restore.after-preserve", "restore: the preserved paths copied" },
 	{ "restore.before-swap", "restore: the swap is next (both roots recorded)" },
+	{ "restore.after-path", "restore (--path): one path exchanged, the next not yet" },
 	{ "restore.after-swap", "restore: the snapshot's tree is in place, the swap durable" },
 	{ "restore.before-data", "restore: (targets with data dumps) the data restore is next" },
 	{ "restore.after-data", "restore: (targets with data dumps) the data restored" },

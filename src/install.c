@@ -148,9 +148,7 @@ static int do_snapshot(struct switchover *sw, void *ctx)
 		return -1;
 	if (jobsnap_take(sw, &j->snap, j->cfg->state_dir) < 0)
 		return -1;
-	if (j->snap.dumps)
-		sw->data_back = jobsnap_data_restore;
-	return 0;
+	return j->snap.dumps ? jobsnap_data_back(sw, &j->snap) : 0;
 }
 
 /* What the pre-update snapshot will store, for the free-space check. */

@@ -60,6 +60,11 @@ void intent_clear(struct intent *in)
 	free(in->to);
 	free(in->to_tag);
 	free(in->to_commit);
+	for (size_t i = 0; i < in->n_pairs; i++) {
+		free(in->pairs[i].live);
+		free(in->pairs[i].staged);
+	}
+	free(in->pairs);
 	*in = (struct intent){ 0 };
 }
 
@@ -103,6 +108,41 @@ int intent_set_swapping(struct store *s, int64_t job, const struct intent_id *ol
 		       job, err);
 }
 
+int intent_set_swapping_pairs(struct store *s, int64_t job, const struct intent_pair *pairs,
+			      size_t n, struct up_error *err)
+{
+	bool own = !store_in_group(s);
+	if (own && store_group_begin(s, err) < 0)
+		return -1;
+	int rc = store_exec(s, err, "DELETE FROM intent_pairs WHERE job_id = ?", "I",
+			    (long long)job) < 0 ? -1 : 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (store_exec(s, err, "INSERT INTO intent_pairs (job_id, seq, live, staged, existed,"
+			       " live_ino, staged_ino) VALUES (?, ?, ?, ?, ?, ?, ?)", "IIssIII",
+			       (long long)job, (long long)i, pairs[i].live, pairs[i].staged,
+			       pairs[i].existed ? 1LL : 0LL, pairs[i].live_id.ino,
+			       pairs[i].staged_id.ino) < 0)
+			rc = -1;
+	struct intent_id none = { 0, 0 };
+	if (rc == 0)
+		rc = intent_set_swapping(s, job, &none, &none, err);
+	if (own && rc == 0)
+		return store_group_end(s, err);
+	if (own) {
+		struct up_error e = UP_ERROR_INIT;
+		store_group_end(s, &e); /* pairs without the phase are never read */
+		err_clear(&e);
+	}
+	return rc;
+}
+
+int intent_set_data_snapshot(struct store *s, int64_t job, int64_t snapshot, struct up_error *err)
+{
+	return one_row(store_exec(s, err, "UPDATE intents SET data_snapshot = ?2, updated = ?3"
+				  " WHERE job_id = ?1", "III", (long long)job, (long long)snapshot,
+				  util_now()), job, err);
+}
+
 int intent_set_preserved(struct store *s, int64_t job, struct up_error *err)
 {
 	return one_row(store_exec(s, err, "UPDATE intents SET preserved = 1, updated = ?2"
@@ -136,8 +176,33 @@ static int fill(sqlite3_stmt *st, struct intent *in, struct up_error *err)
 		.old_id = { sqlite3_column_int64(st, 16), sqlite3_column_int64(st, 17) },
 		.new_id = { sqlite3_column_int64(st, 18), sqlite3_column_int64(st, 19) },
 		.phase = (enum intent_phase)phase, .preserved = sqlite3_column_int(st, 21) != 0,
-		.updated = sqlite3_column_int64(st, 22),
+		.updated = sqlite3_column_int64(st, 22), .data_snapshot = sqlite3_column_int64(st, 23),
 	};
+	return 0;
+}
+
+static int get_pairs(struct store *s, struct intent *in, struct up_error *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT live, staged, existed, live_ino, staged_ino"
+				    " FROM intent_pairs WHERE job_id = ? ORDER BY seq", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, in->job);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		in->pairs = xrealloc(in->pairs, (in->n_pairs + 1) * sizeof(*in->pairs));
+		in->pairs[in->n_pairs++] = (struct intent_pair){
+			.live = col_text(st, 0), .staged = col_text(st, 1),
+			.existed = sqlite3_column_int(st, 2) != 0,
+			.live_id = { 0, sqlite3_column_int64(st, 3) },
+			.staged_id = { 0, sqlite3_column_int64(st, 4) },
+		};
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return err_set(err, UP_ERR_STATE, _("reading the intent of job %lld: %s"),
+			       (long long)in->job, sqlite3_errmsg(db));
 	return 0;
 }
 
@@ -150,7 +215,7 @@ int intent_get(struct store *s, int64_t job, struct intent *out, struct up_error
 				    "SELECT job_id, kind, target, mode, path, staging, releases, old_link,"
 				    " new_link, live_existed, from_version, to_version, to_tag, to_commit,"
 				    " record_version, keep_releases, old_dev, old_ino, new_dev, new_ino,"
-				    " phase, preserved, updated FROM intents WHERE job_id = ?",
+				    " phase, preserved, updated, data_snapshot FROM intents WHERE job_id = ?",
 				    -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 1, job);
@@ -165,6 +230,10 @@ int intent_get(struct store *s, int64_t job, struct intent *out, struct up_error
 		result = err_set(err, UP_ERR_STATE, _("reading the intent of job %lld: %s"),
 				 (long long)job, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
+	if (result == 1 && get_pairs(s, out, err) < 0) {
+		intent_clear(out);
+		result = -1;
+	}
 	return result;
 }
 

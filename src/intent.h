@@ -10,7 +10,11 @@
  * after a plain swap, where the old one went), the layout, the versions,
  * the identities (device, inode) of the old and the new tree's roots, so
  * that recovery can see which side of the swap the path is on, and whether
- * the preserved paths were copied.
+ * the preserved paths were copied. A restore of single paths records, with
+ * "swapping", each pair it exchanges and the identities of both sides
+ * (recovery swaps exactly those back); a job whose rollback restores data
+ * records the snapshot holding the dumps once it is taken (recovery runs
+ * the same data restores).
  *
  * Phases, in order (the recovery rule, recover.h, keys on them):
  *   prepared     paths known; nothing touched yet (the snapshot runs)
@@ -59,6 +63,14 @@ struct intent_id {
 	long long dev, ino;
 };
 
+/* INTENT_PATH: one exchanged pair (the roots' identities before the swap;
+ * live_id is {0, 0} when the live path did not exist). */
+struct intent_pair {
+	char *live, *staged;
+	bool existed;
+	struct intent_id live_id, staged_id;
+};
+
 struct intent {
 	int64_t job;
 	char *kind;            /* "install", "restore" */
@@ -78,6 +90,9 @@ struct intent {
 	enum intent_phase phase;
 	bool preserved;        /* the preserved paths were copied into staging */
 	long long updated;
+	int64_t data_snapshot; /* the snapshot whose dumps a rollback restores (0: none) */
+	struct intent_pair *pairs; /* INTENT_PATH, from "swapping" on */
+	size_t n_pairs;
 };
 void intent_clear(struct intent *in);
 
@@ -88,6 +103,12 @@ int intent_set_phase(struct store *s, int64_t job, enum intent_phase p, struct u
 /* Phase "swapping" with the identities of both roots. */
 int intent_set_swapping(struct store *s, int64_t job, const struct intent_id *old_id,
 			const struct intent_id *new_id, struct up_error *err);
+/* The same for INTENT_PATH, with the pairs about to be exchanged (one
+ * transaction). */
+int intent_set_swapping_pairs(struct store *s, int64_t job, const struct intent_pair *pairs,
+			      size_t n, struct up_error *err);
+/* The snapshot whose data dumps a rollback restores. */
+int intent_set_data_snapshot(struct store *s, int64_t job, int64_t snapshot, struct up_error *err);
 int intent_set_preserved(struct store *s, int64_t job, struct up_error *err);
 
 /* Reads job's intent: 1 and *out filled, 0 when it has none, -1 on error. */

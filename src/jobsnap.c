@@ -12,10 +12,13 @@
 #include "archive_diff.h"
 #include "archive_index.h"
 #include "archive_prune.h"
+#include "archive_restore.h"
 #include "archive_snap.h"
 #include "archive_verify.h"
 #include "datadump.h"
 #include "i18n.h"
+#include "intent.h"
+#include "restore_plan.h"
 #include "stage.h"
 #include "upkeep.h"
 
@@ -153,6 +156,35 @@ int jobsnap_data_restore(struct switchover *sw, void *ctx, bool back)
 	}
 	return datadump_restore(sw->t, &env, js->dumps, back ? "rollback:data" : "data", note, sw,
 				&sw->r->evidence, &sw->err);
+}
+
+int jobsnap_data_back(struct switchover *sw, struct jobsnap *js)
+{
+	sw->data_back = jobsnap_data_restore;
+	if (sw->intent && intent_set_data_snapshot(sw->s, sw->job, js->id, &sw->err) < 0)
+		return err_prefix(&sw->err, _("recording the job's intent"));
+	return 0;
+}
+
+int jobsnap_extract_dumps(struct archive_index *idx, int64_t id, const char *dest,
+			  const volatile int *cancel, char **dumps, struct up_error *err)
+{
+	*dumps = NULL;
+	struct snapshot_info info = { 0 };
+	if (archive_snapshot_get(idx, id, &info, err) < 0)
+		return -1;
+	int has = restore_plan_has(archive_index_db(idx), info.root, DATADUMP_DIR, err);
+	snapshot_info_clear(&info);
+	if (has <= 0)
+		return has;
+	const char *what[] = { DATADUMP_DIR };
+	struct restore_opts ro = { .snapshot = id, .dest = dest, .paths = what, .n_paths = 1,
+				   .cancel = cancel };
+	struct restore_result res;
+	if (archive_restore(idx, &ro, &res, err) < 0)
+		return err_prefix(err, _("extracting the data dumps of snapshot %lld"), (long long)id);
+	*dumps = xasprintf("%s/%s", dest, DATADUMP_DIR);
+	return 0;
 }
 
 void jobsnap_prune(struct switchover *sw, const char *state_dir, int64_t rollback)

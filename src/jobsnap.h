@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "archive_index.h"
 #include "conf.h"
 #include "error.h"
 #include "switchover.h"
@@ -40,6 +41,16 @@ int jobsnap_estimate(const char *state_dir, const struct target_cfg *t, long lon
 /* A switchover_data_fn: runs the restore commands with the dumps of the
  * jobsnap given as ctx ("rollback:data" when back). */
 int jobsnap_data_restore(struct switchover *sw, void *ctx, bool back);
+
+/* Makes js's dumps what a rollback restores (sw->data_back) and records
+ * the snapshot in the job's intent, so that recovery restores them too. */
+int jobsnap_data_back(struct switchover *sw, struct jobsnap *js);
+
+/* Extracts snapshot id's dumps (DATADUMP_DIR) under dest; *dumps names
+ * them, or is NULL when the snapshot holds none. cancel (cancel.h) may be
+ * NULL. */
+int jobsnap_extract_dumps(struct archive_index *idx, int64_t id, const char *dest,
+			  const volatile int *cancel, char **dumps, struct up_error *err);
 
 /* The rollback snapshot kept, prunes the target's snapshots per its
  * retention; problems are journaled as warnings. */

@@ -3,6 +3,7 @@
 
 #include "recover.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,9 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive_index.h"
 #include "crashpoint.h"
 #include "install.h"
 #include "intent.h"
+#include "jobsnap.h"
 #include "lockfile.h"
 #include "preflight.h"
 #include "stage.h"
@@ -49,6 +52,7 @@ void recover_result_clear(struct recover_result *r)
 		free(it->advice);
 	}
 	free(r->items);
+	strvec_clear(&r->removed);
 	*r = (struct recover_result){ 0 };
 }
 
@@ -129,6 +133,7 @@ struct ctx {
 	struct recover_item *it;
 	const struct target_cfg *t;
 	struct target_cfg stub;  /* a target no longer configured: no hooks, no health */
+	const struct intent *in; /* the job's intent, while acting on it */
 };
 
 static struct recover_item *new_item(struct recover_result *r, const struct job_ref *ref)
@@ -186,22 +191,54 @@ static void record(struct ctx *c)
 	free(text);
 }
 
-/* Which tree the path names. */
-enum side { SIDE_OLD, SIDE_NEW, SIDE_NEITHER };
+/* Which tree the path names (SIDE_SOME: some of the single paths were
+ * exchanged, not all). */
+enum side { SIDE_OLD, SIDE_NEW, SIDE_NEITHER, SIDE_SOME };
+
+/* INTENT_PATH: whether one pair was exchanged (1), not (0), or the live
+ * path is neither side (-1, *seen says what it is). */
+static int pair_swapped(const struct intent_pair *p, char **seen)
+{
+	struct up_error e = UP_ERROR_INIT;
+	struct intent_id id;
+	int rc = -1;
+	if (intent_id_of(p->live, &id, &e) < 0)
+		*seen = xstrdup(e.msg);
+	else if (intent_id_equal(&id, &p->staged_id))
+		rc = 1;
+	else if (p->existed ? intent_id_equal(&id, &p->live_id) : id.ino == 0)
+		rc = 0;
+	else
+		*seen = xasprintf("%s is %s", p->live, id.ino ? "another file (inode changed)"
+							    : "missing");
+	err_clear(&e);
+	return rc;
+}
+
+static enum side pairs_side(const struct intent *in, char **seen)
+{
+	if (!in->n_pairs) { /* an older upkeep's intent */
+		*seen = xasprintf("single paths of %s were being exchanged (which ones is not "
+				  "recorded; the other side of each is under %s)", in->path, in->staging);
+		return SIDE_NEITHER;
+	}
+	size_t swapped = 0;
+	for (size_t i = 0; i < in->n_pairs; i++) {
+		int rc = pair_swapped(&in->pairs[i], seen);
+		if (rc < 0)
+			return SIDE_NEITHER;
+		swapped += (size_t)rc;
+	}
+	return swapped == in->n_pairs ? SIDE_NEW : swapped ? SIDE_SOME : SIDE_OLD;
+}
 
 static enum side which_side(const struct intent *in, char **seen)
 {
 	*seen = NULL;
 	if (in->phase < INTENT_SWAPPING)
 		return SIDE_OLD; /* the swap never began */
-	if (in->mode == INTENT_PATH) {
-		/* paths of a tree, exchanged one by one: all of them once healthy */
-		if (in->phase == INTENT_HEALTHY || in->phase == INTENT_DONE)
-			return SIDE_NEW;
-		*seen = xasprintf("single paths of %s were being exchanged (which ones is not recorded; "
-				  "the other side of each is under %s)", in->path, in->staging);
-		return SIDE_NEITHER;
-	}
+	if (in->mode == INTENT_PATH)
+		return pairs_side(in, seen);
 	struct up_error e = UP_ERROR_INIT;
 	enum side side = SIDE_NEITHER;
 	if (in->mode == INTENT_RELEASES) {
@@ -299,6 +336,54 @@ static void drop_staging(struct ctx *c, const struct intent *in)
 	err_clear(&e);
 }
 
+/* The rollback's data step: the dumps of the snapshot the job took, out of
+ * the archive (the job's scratch copy may not have survived a power cut). */
+static int data_back(struct switchover *sw, void *ctx, bool back)
+{
+	struct ctx *c = ctx;
+	const struct intent *in = c->in;
+	if (c->t == &c->stub) {
+		switchover_journal(sw, "warning", "rollback:data: %s is no longer configured: its data "
+				   "restores are unknown; snapshot %lld holds the dumps", in->target,
+				   (long long)in->data_snapshot);
+		return 0;
+	}
+	char *dir = archive_dir_for(c->cfg->state_dir);
+	struct archive_index *idx = NULL;
+	struct jobsnap js = { 0 };
+	char *dumps = NULL;
+	int rc = archive_index_open(dir, UPKEEP_LOCK_TIMEOUT_MS, &idx, &sw->err);
+	if (rc == 0)
+		rc = jobsnap_scratch(&js, c->cfg->state_dir, "recover", in->job, &sw->err);
+	if (rc == 0)
+		rc = jobsnap_extract_dumps(idx, in->data_snapshot, js.scratch, NULL, &dumps,
+					   &sw->err);
+	archive_index_close(&idx);
+	free(dir);
+	if (rc == 0 && !dumps)
+		switchover_journal(sw, "warning", "rollback:data: snapshot %lld holds no data dumps",
+				   (long long)in->data_snapshot);
+	js.dumps = dumps;
+	if (rc == 0)
+		rc = jobsnap_data_restore(sw, &js, back);
+	else
+		switchover_journal(sw, "error", "rollback:data: %s", sw->err.msg);
+	jobsnap_clear(&js);
+	return rc;
+}
+
+/* INTENT_PATH: the pairs, each marked as the process left it. */
+static void add_pairs(struct switchover *sw, const struct intent *in)
+{
+	for (size_t i = 0; i < in->n_pairs; i++) {
+		const struct intent_pair *p = &in->pairs[i];
+		char *seen = NULL;
+		switchover_add_path(sw, p->live, p->staged, p->existed);
+		sw->paths[i].swapped = pair_swapped(p, &seen) == 1;
+		free(seen);
+	}
+}
+
 /* From the pre hook on: the rollback of a failed step, with the hooks. */
 static void roll_back(struct ctx *c, const struct intent *in, bool swapped)
 {
@@ -319,6 +404,12 @@ static void roll_back(struct ctx *c, const struct intent *in, bool swapped)
 		.new_link = in->new_link ? xstrdup(in->new_link) : NULL,
 		.live_existed = in->live_existed, .r = &ir, .swapped = swapped,
 	};
+	if (in->mode == INTENT_PATH)
+		add_pairs(&sw, in);
+	if (in->data_snapshot) {
+		sw.data_back = data_back;
+		sw.data_ctx = c;
+	}
 	char *phase = xasprintf("phase %s", intent_phase_name(in->phase));
 	err_set(&sw.err, UP_ERR_CANCELLED, "the process died");
 	switchover_rollback(&sw, phase);
@@ -389,6 +480,7 @@ static void act(struct ctx *c, const struct intent *in)
 	c->it->phase = xstrdup(intent_phase_name(in->phase));
 	c->it->from = in->from ? xstrdup(in->from) : NULL;
 	c->it->to = in->to ? xstrdup(in->to) : NULL;
+	c->in = in;
 	remove_temp_link(in, c->ref->pid);
 	char *seen = NULL;
 	enum side side = which_side(in, &seen);
@@ -400,7 +492,7 @@ static void act(struct ctx *c, const struct intent *in)
 	else if (in->phase < INTENT_HOOKS)
 		drop_staging(c, in);
 	else
-		roll_back(c, in, side == SIDE_NEW);
+		roll_back(c, in, side == SIDE_NEW || side == SIDE_SOME);
 	free(seen);
 }
 
@@ -483,6 +575,47 @@ static bool switches_trees(const struct job_ref *ref)
 	return ref->target && (strcmp(ref->kind, "install") == 0 || strcmp(ref->kind, "restore") == 0);
 }
 
+/* ---- scratch directories ---- */
+
+/* The job of a scratch directory's name, KIND-JOB (0 for another name). */
+static int64_t scratch_job(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+	if (!dash || dash == name || !dash[1])
+		return 0;
+	for (const char *p = name; p < dash; p++)
+		if (!(*p >= 'a' && *p <= 'z') && *p != '_')
+			return 0;
+	char *end;
+	errno = 0;
+	long long id = strtoll(dash + 1, &end, 10);
+	return *end || errno || id <= 0 ? 0 : (int64_t)id;
+}
+
+/* Removes STATE_DIR/tmp/KIND-JOB of every job not running (any more). */
+static void remove_dead_scratch(const char *state_dir, struct store *s, struct recover_result *r)
+{
+	char *tmp = xasprintf("%s/tmp", state_dir);
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int64_t job = scratch_job(de->d_name);
+		if (!job || still_running(s, job))
+			continue;
+		char *path = xasprintf("%s/%s", tmp, de->d_name);
+		struct up_error e = UP_ERROR_INIT;
+		struct stat st;
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && stage_remove_tree(path, &e) == 0)
+			strvec_push_owned(&r->removed, path);
+		else
+			free(path); /* gone meanwhile (its job closed), or not removable: left */
+		err_clear(&e);
+	}
+	if (d)
+		closedir(d);
+	free(tmp);
+}
+
 int recover_run(const struct config *cfg, struct recover_result *r, struct up_error *err)
 {
 	*r = (struct recover_result){ 0 };
@@ -510,6 +643,7 @@ int recover_run(const struct config *cfg, struct recover_result *r, struct up_er
 		free(refs[i].target);
 	}
 	free(refs);
+	remove_dead_scratch(cfg->state_dir, s, r);
 	store_close(&s);
 	return 0;
 }

@@ -33,6 +33,11 @@
  * other kinds (check, backup, prune...) have nothing on the target to undo
  * (an interrupted backup leaves garbage that the next one removes): they
  * are only marked.
+ *
+ * Last, the scratch directories of dead jobs (STATE_DIR/tmp/KIND-JOB: a
+ * job's data dumps, a download) are removed: those of jobs no longer
+ * running, after the recovery above; a job still running (its process
+ * alive, as judged above) keeps its own.
  */
 #ifndef UPKEEP_RECOVER_H
 #define UPKEEP_RECOVER_H
@@ -42,6 +47,7 @@
 
 #include "conf.h"
 #include "error.h"
+#include "util.h"
 
 enum recover_action {
 	RECOVER_MARKED,        /* nothing to undo: the job is only marked */
@@ -67,6 +73,7 @@ struct recover_result {
 	struct recover_item *items;
 	size_t n;
 	size_t alive;         /* running jobs whose process is alive (left alone) */
+	struct strvec removed;/* the scratch directories of dead jobs removed */
 };
 void recover_result_clear(struct recover_result *r);
 

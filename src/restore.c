@@ -218,9 +218,7 @@ static int step_snapshot(struct switchover *sw, void *ctx)
 	j->pre.version = j->r->from;
 	if (jobsnap_take(sw, &j->pre, j->cfg->state_dir) < 0)
 		return -1;
-	if (whole(j) && j->pre.dumps)
-		sw->data_back = jobsnap_data_restore;
-	return 0;
+	return whole(j) && j->pre.dumps ? jobsnap_data_back(sw, &j->pre) : 0;
 }
 
 /* ---- stage ---- */
@@ -241,20 +239,9 @@ static int stage_like_live(struct job *j)
 /* The snapshot's own dumps, for the data step, into the scratch directory. */
 static int extract_dumps(struct job *j)
 {
-	struct switchover *sw = &j->sw;
-	int has = restore_plan_has(archive_index_db(j->idx), j->snap.root, DATADUMP_DIR, &sw->err);
-	if (has <= 0)
-		return has;
 	char *dest = xasprintf("%s/snapshot", j->pre.scratch);
-	const char *what[] = { DATADUMP_DIR };
-	struct restore_opts ro = { .snapshot = j->snap.id, .dest = dest, .paths = what, .n_paths = 1,
-				   .cancel = switchover_cancel(sw) };
-	struct restore_result res;
-	int rc = archive_restore(j->idx, &ro, &res, &sw->err);
-	if (rc == 0)
-		j->snap_dumps = xasprintf("%s/%s", dest, DATADUMP_DIR);
-	else
-		err_prefix(&sw->err, _("extracting the snapshot's data dumps"));
+	int rc = jobsnap_extract_dumps(j->idx, j->snap.id, dest, switchover_cancel(&j->sw),
+				       &j->snap_dumps, &j->sw.err);
 	free(dest);
 	return rc;
 }

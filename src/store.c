@@ -110,6 +110,15 @@ static const char *const store_migrations[] = {
 	 * and its description ("signed by PRINCIPAL (FINGERPRINT)"). */
 	("ALTER TABLE releases ADD COLUMN verdict TEXT;"
 	 "ALTER TABLE releases ADD COLUMN trust TEXT;"),
+
+	/* 5 -> 6: recovery of single-path restores (the pairs exchanged, with
+	 * the identities of both sides) and of data (the snapshot whose dumps a
+	 * rollback restores). */
+	("ALTER TABLE intents ADD COLUMN data_snapshot INTEGER NOT NULL DEFAULT 0;"
+	 "CREATE TABLE intent_pairs (job_id INTEGER NOT NULL REFERENCES intents (job_id)"
+	 " ON DELETE CASCADE, seq INTEGER NOT NULL, live TEXT NOT NULL, staged TEXT NOT NULL,"
+	 " existed INTEGER NOT NULL, live_ino INTEGER NOT NULL, staged_ino INTEGER NOT NULL,"
+	 " PRIMARY KEY (job_id, seq));"),
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) == STORE_SCHEMA_VERSION,

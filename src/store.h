@@ -20,7 +20,7 @@
 /* Version 1: targets, releases. Version 2: jobs, job_steps, job_events.
  * Version 3: intents. Version 4: drills (drill.c), notices (notify.c).
  * Version 5: releases' signature verdicts. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 

@@ -131,6 +131,25 @@ static int step_phase(const struct switchover *sw, const char *name, bool before
 	return -1;
 }
 
+/* SWITCH_PATH: the pairs and both sides' identities, so that recovery
+ * swaps exactly those back. */
+static int write_pairs(struct switchover *sw)
+{
+	struct intent_pair *v = xcalloc(sw->n_paths ? sw->n_paths : 1, sizeof(*v));
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sw->n_paths; i++) {
+		const struct switchover_path *p = &sw->paths[i];
+		v[i] = (struct intent_pair){ .live = p->live, .staged = p->staged, .existed = p->existed };
+		rc = intent_id_of(p->live, &v[i].live_id, &sw->err);
+		if (rc == 0)
+			rc = intent_id_of(p->staged, &v[i].staged_id, &sw->err);
+	}
+	if (rc == 0)
+		rc = intent_set_swapping_pairs(sw->s, sw->job, v, sw->n_paths, &sw->err);
+	free(v);
+	return rc;
+}
+
 /* Before the swap, the identities of both roots: recovery tells from them
  * which tree the path names. */
 static int write_phase(struct switchover *sw, int phase)
@@ -138,7 +157,9 @@ static int write_phase(struct switchover *sw, int phase)
 	if (!sw->intent || phase < 0)
 		return 0;
 	int rc;
-	if (phase == INTENT_SWAPPING) {
+	if (phase == INTENT_SWAPPING && sw->mode == SWITCH_PATH) {
+		rc = write_pairs(sw);
+	} else if (phase == INTENT_SWAPPING) {
 		struct intent_id old_id, new_id;
 		rc = intent_id_of(sw->live, &old_id, &sw->err);
 		if (rc == 0)
@@ -345,6 +366,8 @@ static int swap_pairs(struct switchover *sw, bool back)
 			return -1;
 		}
 		p->swapped = !back;
+		if (!back)
+			crashpoint_at(sw->kind ? sw->kind : "install", "after-path");
 	}
 	return 0;
 }

@@ -136,6 +136,7 @@ crash_check() {
 	else why="tree/version/link is [$view], neither old [$old] nor new [$new]"; fi
 	[ "$running" = 0 ] || why="$why; $running job(s) left running"
 	for f in "$APPS"/.upkeep-*; do [ -e "$f" ] || [ -L "$f" ] && why="$why; leftover ${f##*/}"; done
+	for f in "$STATE"/tmp/*; do [ -e "$f" ] && why="$why; leftover scratch tmp/${f##*/}"; done
 	if [ "$t" = rel ]; then
 		for f in "$APPS"/releases/* "$APPS"/releases/.[!.]*; do [ -e "$f" ] && rels="$rels${f##*/} "; done
 		case $side in

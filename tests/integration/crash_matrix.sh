@@ -1,9 +1,10 @@
 #!/bin/bash
-# crash_matrix.sh - every crash point of install (both layouts), random
-# moments of staging and of the pre-update snapshot (the NTH file, and
-# kill -9 after a random delay), crashes of recovery itself, and the
-# archive's points; each run is recovered and checked against the invariant
-# (tests/crashlib.sh). Prints "crash points x runs" and the inconsistent
+# crash_matrix.sh - every crash point of install (both layouts) and of
+# restore (whole; --path around its swap), random moments of staging and of
+# the pre-update snapshot (the NTH file, and kill -9 after a random delay),
+# crashes of recovery itself, a target with data dumps (the data goes with
+# the tree), an asset target's download, and the archive's points; each run
+# is recovered and checked against the invariant (tests/crashlib.sh). Prints "crash points x runs" and the inconsistent
 # outcomes, which must be 0. UPKEEP_CRASH_RUNS=N repeats each run N times.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/crashlib.sh"
@@ -104,8 +105,26 @@ is "$(sqlite3 "$STATE/state.db" "SELECT state FROM jobs WHERE kind = 'install' O
 is "$(sqlite3 "$STATE/state.db" "SELECT state FROM jobs WHERE kind = 'recover' ORDER BY id DESC LIMIT 1")" \
 	ok "a recover job is recorded"
 like "$(cat "$HOOKLOG")" '^rollback:post_install 1\.1\.0 1\.0\.0 app$' "recovery ran the old release's post_install hook"
+like "$(jq -r 'select(.removed) | .removed[]' < "$OUT")" "^$STATE/tmp/install-[0-9]+\$" \
+	"recover --json names the dead job's scratch directory it removed"
 up --config "$CFG" --batch recover
 like "$(cat "$OUT")" '^nothing to recover' "a second recover finds nothing"
+
+# A live job's scratch directory is left alone (its process holds the lock).
+crash_reset "$T/pristine"
+PAUSE=$T/paused
+UPKEEP_PAUSE_AT=install.after-snapshot UPKEEP_PAUSE_FILE=$PAUSE "$UPKEEP" --config "$CFG" --batch \
+	install app 1.1.0 > /dev/null 2>&1 < /dev/null &
+pid=$!
+for i in $(seq 1 1200); do [ -e "$PAUSE" ] || [ ! -d /proc/$pid ] && break; sleep 0.05; done
+ok "fixture: an install paused after its snapshot" test -e "$PAUSE"
+up --config "$CFG" --batch recover --json
+is "$(jq -r 'select(.removed) | "\(.running) \(.removed | length)"' < "$OUT")" "1 0" \
+	"recover leaves the live job and its scratch directory alone"
+ok "the live job's scratch directory is still there" test -d "$(echo "$STATE"/tmp/install-*)"
+rm -f "$PAUSE"
+wait "$pid"
+is "$?" 0 "the paused install finishes"
 
 # Recovery at the start of any command.
 install_run rel install.after-post_install
@@ -128,7 +147,7 @@ rc_is 0 "fixture: an uninterrupted restore of snapshot $SNAP"
 is "$(crash_view app)" "$OLD_app" "fixture: the restored tree is the snapshot's, 1.0.0 recorded"
 SAVE_OLD=$OLD_app SAVE_NEW=$NEW_app
 OLD_app=$SAVE_NEW NEW_app=$SAVE_OLD
-RESTORE_POINTS=$(grep '^restore\.' <<< "$POINTS" | grep -v -- '-data$')
+RESTORE_POINTS=$(grep '^restore\.' <<< "$POINTS" | grep -v -e '-data$' -e '-path$')
 for p in $RESTORE_POINTS; do
 	want=$(expected_side "$p")
 	for r in $(seq 1 "$RUNS"); do
@@ -144,6 +163,32 @@ for p in $RESTORE_POINTS; do
 		if [ "$res" = "$want" ]; then pass "$p: recovered to the $want tree"
 		else fail "$p: recovered to the $want tree"; diag "got: $res"; show_run; fi
 	done
+done
+
+# ---------------------------------------------------------------- restore --path
+# The same snapshot's lib/gen (in both trees) and lib/old-only.txt (removed
+# by 1.1.0), exchanged one by one: the points around the swap, between the
+# two paths, the rollback and the commit point. The version stays 1.1.0.
+PATHS=(--path lib/gen --path lib/old-only.txt)
+crash_reset "$T/installed"
+up --config "$CFG" --batch restore app "$SNAP" "${PATHS[@]}"
+rc_is 0 "fixture: an uninterrupted restore of two paths"
+NEW_app=$(crash_view app)
+isnt "$NEW_app" "$OLD_app" "fixture: the path restore changed the tree"
+for p in restore.before-swap restore.after-path:1 restore.after-swap restore.after-post_restore \
+	restore.rollback-swapped-back restore.after-health; do
+	SEEN[${p%%:*}]=1
+	want=$(expected_side "${p%%:*}")
+	crash_reset "$T/installed"
+	case $p in restore.rollback-*) touch "$FLAGS/unhealthy-1.1.0" ;; esac
+	UPKEEP_CRASH_AT=$p run "$UPKEEP" --config "$CFG" --batch restore app "$SNAP" "${PATHS[@]}"
+	rm -f "$FLAGS"/*
+	if [ "$RC" != 137 ]; then fail "$p --path: the point is reached (exit 137)"; show_run; continue; fi
+	recover_ok "$p --path" || continue
+	res=$(crash_check app)
+	note_run path "$res"
+	if [ "$res" = "$want" ]; then pass "$p --path: recovered to the $want tree"
+	else fail "$p --path: recovered to the $want tree"; diag "got: $res"; show_run; fi
 done
 OLD_app=$SAVE_OLD NEW_app=$SAVE_NEW
 
@@ -244,13 +289,93 @@ for p in prune.before-commit prune.before-unlink repack.before-commit repack.bef
 	archive_ok archive "$p: the archive verifies"
 done
 
+# ---------------------------------------------------------------- data dumps
+# Target dat has a data dump (a file standing for a database, beside the
+# trees) that 1.1.0 migrates in its post_install hook. The invariant adds:
+# the database goes with the tree (the old one's or the migrated one).
+DB=$APPS/dat.db
+printf '#!/bin/sh\ncat > "%s.new" && mv "%s.new" "%s"\n' "$DB" "$DB" "$DB" > "$T/load.sh"
+printf '#!/bin/sh\n[ "$UPKEEP_PHASE" = post_install ] && [ "$UPKEEP_TO" = 1.1.0 ] && echo migrated >> "%s"\nexit 0\n' \
+	"$DB" > "$T/migrate.sh"
+chmod 755 "$T/load.sh" "$T/migrate.sh"
+config_target "$CFG" dat "file://$T/srv/app.git" "$APPS/dat" stable semver "data:
+  - { name: db, dump: \"cat $DB\", restore: \"$T/load.sh\" }
+hooks: { post_install: \"$T/migrate.sh\" }"
+crash_reset "$T/pristine"
+git_export "$T/srv/app.git" v1.0.0 "$APPS/dat"
+printf 'users of 1.0.0\n' > "$DB"
+up --config "$CFG" --batch adopt dat 1.0.0
+crash_save "$T/dat0"
+up --config "$CFG" --batch install dat 1.1.0
+rc_is 0 "fixture: dat installs 1.1.0"
+DB0=$'users of 1.0.0' DB1=$'users of 1.0.0\nmigrated'
+is "$(cat "$DB")" "$DB1" "fixture: 1.1.0 migrated dat's database"
+up --config "$CFG" --batch snapshots dat --json
+DSNAP=$(jq -r 'select(.reason == "pre-update") | .snapshot' < "$OUT" | tail -n 1)
+crash_save "$T/dat1"
+VIEW0=$(crash_reset "$T/dat0"; crash_view dat) VIEW1=$(crash_reset "$T/dat1"; crash_view dat)
+data_run() { # POINT WANT(old/new) DB-WANT COMMAND... : one run, checked
+	local p=$1 want=$2 db=$3 res
+	shift 3
+	SEEN[$p]=1
+	UPKEEP_CRASH_AT=$p run "$UPKEEP" --config "$CFG" --batch "$@"
+	[ "$RC" = 137 ] || { fail "$p (dat): reached"; show_run; return; }
+	recover_ok "$p (dat)" || return
+	res=$(crash_check dat)
+	[ "$(cat "$DB")" = "$db" ] || res="INCONSISTENT: the database is [$(cat "$DB")], not [$db] ($res)"
+	note_run data "$res"
+	if [ "$res" = "$want" ]; then pass "$p (dat): recovered to the $want tree and its data"
+	else fail "$p (dat): recovered to the $want tree and its data"; diag "got: $res"; show_run; fi
+}
+# an install killed once its hook migrated the data: the data goes back too
+OLD_dat=$VIEW0 NEW_dat=$VIEW1
+crash_reset "$T/dat0"
+data_run install.after-post_install old "$DB0" install dat 1.1.0
+# a whole restore of the pre-update snapshot, killed around its data step
+OLD_dat=$VIEW1 NEW_dat=$VIEW0
+for p in restore.before-data restore.after-data; do
+	crash_reset "$T/dat1"
+	data_run "$p" old "$DB1" restore dat "$DSNAP"
+done
+
+# ---------------------------------------------------------------- download
+# Target ast installs a release asset (file:// URL, its SHA-256 in the tag
+# message): killed before and after the download.
+AW=$T/work/ast
+mkdir -p "$AW" "$T/dist"
+git -C "$AW" init -q && git -C "$AW" commit -q --allow-empty -m init || bail "ast repository"
+for v in 1.0.0 1.1.0; do
+	mkdir -p "$T/payload/ast-$v/lib"
+	printf 'ast %s\n' "$v" > "$T/payload/ast-$v/index.html"
+	printf 'lib of %s\n' "$v" > "$T/payload/ast-$v/lib/$v.txt"
+	tar -C "$T/payload" -czf "$T/dist/ast-$v.tar.gz" "ast-$v"
+	git -C "$AW" commit -q --allow-empty -m "$v"
+	printf 'Release %s\n\n%s  ast-%s.tar.gz\n' "$v" "$(sha256sum < "$T/dist/ast-$v.tar.gz" | cut -d' ' -f1)" \
+		"$v" > "$T/.tagmsg"
+	git -C "$AW" tag -a -F "$T/.tagmsg" "v$v" || bail "ast tag $v"
+done
+git_bare "$AW" "$T/srv/ast.git"
+printf '  ast:\n    source: { git: "file://%s", scheme: semver, asset: { url: "file://%s/ast-{version}.tar.gz", strip_components: 1 } }\n    path: %s\n' \
+	"$T/srv/ast.git" "$T/dist" "$APPS/ast" >> "$CFG"
+crash_reset "$T/pristine"
+up --config "$CFG" --batch install ast 1.0.0
+rc_is 0 "fixture: ast installs its 1.0.0 asset"
+OLD_ast=$(crash_view ast) NEW_ast=
+crash_save "$T/ast0"
+for p in install.before-download install.after-download; do
+	SEEN[$p]=1
+	crash_reset "$T/ast0"
+	UPKEEP_CRASH_AT=$p run "$UPKEEP" --config "$CFG" --batch install ast 1.1.0
+	[ "$RC" = 137 ] || { fail "$p (ast): reached"; show_run; continue; }
+	recover_ok "$p (ast)" || continue
+	res=$(crash_check ast)
+	note_run download "$res"
+	is "$res" old "$p (ast): recovered to the old release"
+done
+
 # ---------------------------------------------------------------- totals
 unrun=
 for p in $POINTS; do [ -n "${SEEN[$p]:-}" ] || unrun="$unrun $p"; done
-diag "not run here:$unrun (asset targets and data dumps only)"
-for p in install.before-download install.after-download restore.before-data restore.after-data; do
-	unrun=${unrun// $p/}
-done
 is "$unrun" "" "every listed crash point was run"
 diag "crash points x runs: ${#SEEN[@]} points, $TOTAL runs (UPKEEP_CRASH_RUNS=$RUNS); outcomes: $(for k in "${!SIDES[@]}"; do printf '%s=%s ' "${k// /:}" "${SIDES[$k]}"; done)"
 diag "inconsistent outcomes: $INCONSISTENT"

@@ -75,6 +75,21 @@ like "$(jq_target app '.log[]')" '^rollback:data db: restored$' "unhealthy insta
 like "$(cat "$T/load.log")" '^rollback:data db /' "unhealthy install: the restore command got the dump"
 rm -f "$T/unhealthy-1.1.0"
 
+# ---------------------------------------------------------------- crash after the migration
+# killed once the new release's post_install hook migrated the database:
+# recovery rolls back code and data together, as the live rollback does
+: > "$T/load.log"
+UPKEEP_CRASH_AT=install.after-post_install run "$UPKEEP" --config "$CFG" --batch install app 1.1.0
+rc_is 137 "crash after post_install: killed there"
+is "$(users)" "alice,migrated to 1.1.0" "crash after post_install: the release had migrated the database"
+up --config "$CFG" --batch recover --json
+rc_is 0 "crash after post_install: recovered"
+like "$(jq -r 'select(.job) | .summary' < "$OUT")" 'rolled back to 1\.0\.0' "crash after post_install: rolled back"
+is "$(users)" alice "crash after post_install: the database is back as it was before the install"
+like "$(cat "$T/load.log")" '^rollback:data db /' "crash after post_install: recovery ran the restore command with the dump"
+is "$(installed)" 1.0.0 "crash after post_install: 1.0.0 recorded"
+ok "crash after post_install: recovery left no scratch directory" test -z "$(ls "$T/state/tmp" 2>/dev/null)"
+
 # ---------------------------------------------------------------- dump in the snapshot
 up --config "$CFG" --batch install app 1.1.0 --json
 rc_is 0 "install 1.1.0"

@@ -215,7 +215,7 @@ static void test_create_and_reopen(void **state)
 	assert_true(exists(f->db));
 	assert_true(exists(f->lock));
 	assert_int_equal(q_int(store_db(s), "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(STORE_SCHEMA_VERSION, 5);
+	assert_int_equal(STORE_SCHEMA_VERSION, 6);
 	CHECK_OK(store_target_set_installed(s, "wiki", "1.0.0", "v1.0.0", "abc", &ck_err));
 	store_close(&s);
 	assert_null(s);
