@@ -165,6 +165,43 @@ int preflight_need_space(const char *name, const char *dir, long long need, cons
 	return 0;
 }
 
+/* Where the file system of dir is mounted: the highest directory above it
+ * on the same device. */
+static char *mount_point(const char *dir)
+{
+	char *cur = realpath(dir, NULL);
+	struct stat st, up;
+	if (!cur || stat(cur, &st) < 0)
+		return cur ? cur : xstrdup(dir);
+	while (strcmp(cur, "/") != 0) {
+		char *parent = swap_parent_dir(cur);
+		if (stat(parent, &up) < 0 || up.st_dev != st.st_dev) {
+			free(parent);
+			break;
+		}
+		free(cur);
+		cur = parent;
+	}
+	return cur;
+}
+
+int preflight_need_inodes(const char *name, const char *dir, long long files, const char *what,
+			  struct up_error *err)
+{
+	struct statvfs vfs;
+	if (statvfs(dir, &vfs) < 0)
+		return err_set(err, UP_ERR_IO, "%s: statvfs: %s", dir, strerror(errno));
+	/* f_files 0: inodes are made as needed (btrfs...), there is no count */
+	if (vfs.f_files == 0 || (long long)vfs.f_favail >= files)
+		return 0;
+	char *mnt = mount_point(dir);
+	err_set(err, UP_ERR_IO,
+		_("%s: not enough free inodes on the file system mounted at %s for %s: %lld files "
+		"to create, %lld inodes available"), name, mnt, what, files, (long long)vfs.f_favail);
+	free(mnt);
+	return -1;
+}
+
 /* Staging needs the release plus 1% and whatever the release asks to be
  * left free; the pre-update snapshot its new bytes, on the same file system
  * or on the archive's. */
@@ -180,6 +217,8 @@ static int check_space(const struct target_cfg *t, const struct release_plan *p,
 				      need + (same ? p->snapshot_bytes : 0),
 				/* L10N: what needs the space, after "not enough free space in DIR for ..." */
 				      same ? _("staging and the snapshot") : _("staging"), err);
+	if (rc == 0)
+		rc = preflight_need_inodes(t->name, parent, (long long)p->entries, _("staging"), err);
 	if (rc == 0 && !same && p->archive_dir && p->snapshot_bytes)
 		rc = preflight_need_space(t->name, p->archive_dir, p->snapshot_bytes, _("the snapshot"), err);
 	free(parent);

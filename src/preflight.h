@@ -92,6 +92,12 @@ int preflight_requirements(const char *buf, size_t len, struct release_reqs *req
 int preflight_need_space(const char *name, const char *dir, long long need, const char *what,
 			 struct up_error *err);
 
+/* Fails when the file system of dir has fewer than files inodes free for an
+ * unprivileged user (statvfs f_favail), naming where it is mounted; a file
+ * system without an inode count passes. */
+int preflight_need_inodes(const char *name, const char *dir, long long files, const char *what,
+			  struct up_error *err);
+
 /* -1, 0, 1 as version a is lower, equal, higher than b under the
  * target's scheme; 2 when either does not parse. */
 int preflight_compare_versions(const struct target_cfg *t, const char *a, const char *b);

@@ -69,7 +69,7 @@ static int check_snapshot(struct job *j)
 
 /* Staging gets the snapshot (or its paths); the pre-restore snapshot its
  * new bytes. */
-static int check_space(struct job *j, long long stage_bytes)
+static int check_space(struct job *j, long long stage_bytes, long long stage_files)
 {
 	struct switchover *sw = &j->sw;
 	long long snap = 0;
@@ -85,6 +85,8 @@ static int check_space(struct job *j, long long stage_bytes)
 	int rc = preflight_need_space(j->t->name, parent, need + (same ? snap : 0),
 				/* L10N: what needs the space, after "not enough free space in DIR for ..." */
 				      same ? _("staging and the snapshot") : _("staging"), &sw->err);
+	if (rc == 0)
+		rc = preflight_need_inodes(j->t->name, parent, stage_files, _("staging"), &sw->err);
 	if (rc == 0 && !same && snap)
 		rc = preflight_need_space(j->t->name, archive, snap, _("the snapshot"), &sw->err);
 	free(archive);
@@ -145,12 +147,12 @@ static int step_preflight(struct switchover *sw, void *ctx)
 	store_target_state_free(&ts);
 	sw->from = j->r->from;
 	sw->to = whole(j) ? j->r->to : j->r->from;
-	long long bytes = whole(j) ? j->snap.bytes : 0;
+	long long bytes = whole(j) ? j->snap.bytes : 0, files = whole(j) ? j->snap.files : 0;
 	if (!whole(j))
 		rc = restore_plan_check(archive_index_db(j->idx), j->snap.root, j->snap.id, j->t->path,
-					&j->paths, &bytes, &sw->err);
+					&j->paths, &bytes, &files, &sw->err);
 	if (rc == 0)
-		rc = check_space(j, bytes);
+		rc = check_space(j, bytes, files);
 	if (rc == 0)
 		rc = plan_switch(j);
 	if (rc == 0)

@@ -59,8 +59,8 @@ int restore_plan_paths(const char *const *paths, size_t n, struct strvec *out,
 }
 
 /* Sum of the file sizes below listing tree. */
-static int tree_bytes(struct sqlite3 *db, int64_t tree, long long *bytes, int depth,
-		      struct up_error *err)
+static int tree_bytes(struct sqlite3 *db, int64_t tree, long long *bytes, long long *entries,
+		      int depth, struct up_error *err)
 {
 	struct archive_entry *v = NULL;
 	size_t n = 0;
@@ -70,10 +70,11 @@ static int tree_bytes(struct sqlite3 *db, int64_t tree, long long *bytes, int de
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		++*entries;
 		if (v[i].type == ARCHIVE_FILE)
 			*bytes += (long long)v[i].size;
 		else if (v[i].type == ARCHIVE_DIR && v[i].subtree)
-			rc = tree_bytes(db, v[i].subtree, bytes, depth + 1, err);
+			rc = tree_bytes(db, v[i].subtree, bytes, entries, depth + 1, err);
 	}
 	archive_entries_free(&v, n);
 	return rc;
@@ -114,7 +115,8 @@ int restore_plan_has(struct sqlite3 *db, int64_t root, const char *path, struct 
 }
 
 int restore_plan_check(struct sqlite3 *db, int64_t root, int64_t snapshot, const char *live,
-		       const struct strvec *paths, long long *bytes, struct up_error *err)
+		       const struct strvec *paths, long long *bytes, long long *entries,
+		       struct up_error *err)
 {
 	for (size_t i = 0; i < paths->n; i++) {
 		const char *p = paths->items[i];
@@ -127,10 +129,12 @@ int restore_plan_check(struct sqlite3 *db, int64_t root, int64_t snapshot, const
 				     (long long)snapshot);
 			free(safe);
 		}
+		if (rc == 0)
+			++*entries;
 		if (rc == 0 && e.type == ARCHIVE_FILE)
 			*bytes += (long long)e.size;
 		else if (rc == 0 && e.type == ARCHIVE_DIR && e.subtree)
-			rc = tree_bytes(db, e.subtree, bytes, 0, err);
+			rc = tree_bytes(db, e.subtree, bytes, entries, 0, err);
 		archive_entry_release(&e);
 		if (rc == 0)
 			rc = check_parent(live, p, err);

@@ -23,9 +23,10 @@ int restore_plan_paths(const char *const *paths, size_t n, struct strvec *out,
 /* Each path must be in the snapshot (UP_ERR_NOT_FOUND) and its parent a
  * real directory of the live tree, reached without symbolic links
  * (UP_ERR_USAGE otherwise, saying to restore the parent instead). Adds the
- * staged bytes to *bytes. */
+ * staged bytes to *bytes and the staged entries to *entries. */
 int restore_plan_check(struct sqlite3 *db, int64_t root, int64_t snapshot, const char *live,
-		       const struct strvec *paths, long long *bytes, struct up_error *err);
+		       const struct strvec *paths, long long *bytes, long long *entries,
+		       struct up_error *err);
 
 /* Whether the snapshot has path (0 no, 1 yes, -1 error). */
 int restore_plan_has(struct sqlite3 *db, int64_t root, const char *path, struct up_error *err);

@@ -1,8 +1,9 @@
 #!/bin/bash
 # restore_diskfull.sh - a full disk during an install's and a restore's
 # staging (clean error naming the path, target untouched, staging removed),
-# and the free-space check that counts the pre-update snapshot. The target
-# lives on a 20 MB tmpfs: root only.
+# and the free-space check that counts the pre-update snapshot and the free
+# inodes. The target lives on a 20 MB tmpfs (then one of 400 inodes): root
+# only.
 . "$top_srcdir/tests/lib.sh"
 umask 022
 git config --global tar.umask 022
@@ -99,5 +100,38 @@ like "$(jq_target app2 .error)" "not enough free space in $FULL for staging and 
 is "$(treehash "$FULL/app2")" "$before" "a snapshot that would not fit: the target is untouched"
 ok "a snapshot that would not fit: no archive file was written" \
 	sh -c "! ls '$FULL/state/archive/packs' 2>/dev/null | grep -q ."
+
+# ---------------------------------------------------------------- inodes
+# Room for the bytes but not for the files: a tmpfs of 400 inodes, 2.0.0
+# has more than 1300 files. A snapshot of 2.0.0 is taken first, on the
+# disk below the mount point.
+INO=$T/ino
+CFG3=$T/upkeep3.yaml
+config_new "$CFG3" "$T/state3"
+config_target "$CFG3" app3 "$URL" "$INO/app3"
+git_export "$T/srv/app.git" v2.0.0 "$INO/app3"
+up --config "$CFG3" --batch backup app3 --json
+rc_is 0 "fixture: a snapshot of 2.0.0's tree"
+S3=$(jq -r .snapshot "$OUT")
+rm -rf "$INO/app3"
+mount -t tmpfs -o size=64m,nr_inodes=400 tmpfs "$INO" || bail "mount a tmpfs of 400 inodes"
+trap 'umount -l "$FULL" 2>/dev/null; umount -l "$INO" 2>/dev/null; _cleanup' EXIT
+git_export "$T/srv/app.git" v1.0.0 "$INO/app3"
+up --config "$CFG3" --batch adopt app3 1.0.0
+before=$(treehash "$INO/app3")
+up --config "$CFG3" --batch install app3 2.0.0 --json
+rc_is 1 "too few inodes for the release: refused"
+is "$(jq_target app3 .failed_step)" null "too few inodes: refused in preflight, before any step"
+like "$(jq_target app3 .error)" \
+	"not enough free inodes on the file system mounted at $INO for staging: 13[0-9][0-9] files to create, [0-9]+ inodes available" \
+	"too few inodes: the message names the file system and both counts"
+up --config "$CFG3" --batch restore app3 "$S3" --json
+rc_is 1 "too few inodes for the snapshot: the restore is refused"
+like "$(tail -n 1 "$OUT" | jq -r .error)" "not enough free inodes on the file system mounted at $INO for staging" \
+	"too few inodes: the restore's message names the file system"
+up --config "$CFG3" --batch restore app3 "$S3" --path many --json
+rc_is 1 "too few inodes for one directory: the path restore is refused"
+is "$(treehash "$INO/app3")" "$before" "too few inodes: the target is untouched"
+ok "too few inodes: no staging directory" sh -c "! ls -a '$INO' | grep -q upkeep-stage"
 
 done_testing
