@@ -29,6 +29,7 @@
 #include "cancel.h"
 #include "escape.h"
 #include "i18n.h"
+#include "jobsnap.h"
 #include "log.h"
 #include "store.h"
 #include "upkeep.h"
@@ -218,6 +219,13 @@ static void progress_bytes(long long done, long long total, long long t0, char *
 	}
 }
 
+/* A backup's data dumps go to its job's journal. */
+static void dump_note(void *ctx, const char *level, const char *text)
+{
+	struct session *s = ctx;
+	store_job_event(s->store, s->job, level, text, NULL);
+}
+
 int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const struct batch_options *o)
 {
 	if (argc != 2) {
@@ -243,8 +251,13 @@ int batch_cmd_backup(const struct config *cfg, int argc, char **argv, const stru
 		bo.progress = backup_progress;
 		bo.progress_ctx = &prog;
 	}
-	struct backup_result r;
-	int rc = archive_backup(s.idx, &bo, &r, &s.err);
+	struct backup_result r = { 0 };
+	struct jobsnap js = { 0 };
+	int rc = jobsnap_backup_dumps(&js, cfg->state_dir, t, "backup", s.job, &bo, dump_note, &s,
+				      &s.err);
+	if (rc == 0)
+		rc = archive_backup(s.idx, &bo, &r, &s.err);
+	jobsnap_clear(&js);
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	int code = rc < 0 ? fail(&s, "backup") : EXIT_OK;

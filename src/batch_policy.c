@@ -28,6 +28,7 @@
 #include "escape.h"
 #include "i18n.h"
 #include "install.h"
+#include "jobsnap.h"
 #include "log.h"
 #include "notify.h"
 #include "policy.h"
@@ -170,6 +171,13 @@ static long long newest_snapshot_time(const struct run *run, const struct target
 	return *n ? (*v)[*n - 1].time : 0;
 }
 
+/* A scheduled backup's data dumps go to the run's log. */
+static void dump_note(void *ctx, const char *level, const char *text)
+{
+	const struct trun *tr = ctx;
+	log_job(tr->backup_job, log_level_parse(level), "%s: backup: %s", tr->t->name, text);
+}
+
 static void step_backup(struct run *run, struct trun *tr)
 {
 	const struct target_cfg *t = tr->t;
@@ -194,8 +202,13 @@ static void step_backup(struct run *run, struct trun *tr)
 				  .level = t->backup.compression, .cancel = cancel_flag() };
 	struct backup_result br = { 0 };
 	log_job(tr->backup_job, LOG_LVL_STEP, "%s: scheduled backup of %s", t->name, t->path);
+	struct jobsnap js = { 0 };
+	if (rc == 0)
+		rc = jobsnap_backup_dumps(&js, run->cfg->state_dir, t, "backup", tr->backup_job, &bo,
+					  dump_note, tr, &err);
 	if (rc == 0)
 		rc = archive_backup(idx, &bo, &br, &err);
+	jobsnap_clear(&js);
 	archive_index_close(&idx);
 	tr->backup_ran = true;
 	for (size_t i = 0; rc == 0 && i < br.warnings.n; i++) {

@@ -18,6 +18,7 @@
 #include "asset_fetch.h"
 #include "i18n.h"
 #include "install.h"
+#include "jobsnap.h"
 #include "preflight.h"
 #include "restore.h"
 #include "store.h"
@@ -266,6 +267,11 @@ static void previous_totals(struct archive_index *idx, const char *target,
 	snapshot_infos_free(&v, n);
 }
 
+static void dump_note(void *ctx, const char *level, const char *text)
+{
+	job_ctx_log(ctx, level, "%s", text);
+}
+
 static int run_backup(struct job_ctx *c, void *arg, struct up_error *err)
 {
 	struct task_arg *a = arg;
@@ -282,9 +288,14 @@ static int run_backup(struct job_ctx *c, void *arg, struct up_error *err)
 				  .reason = "manual", .note = a->note, .level = t->backup.compression,
 				  .progress = on_backup_progress, .progress_ctx = &prog,
 				  .cancel = job_ctx_cancel(c) };
-	struct backup_result r;
+	struct backup_result r = { 0 };
+	struct jobsnap js = { 0 };
 	job_ctx_step(c, "snapshot");
-	int rc = archive_backup(idx, &bo, &r, err);
+	int rc = jobsnap_backup_dumps(&js, job_ctx_config(c)->state_dir, t, "backup",
+				      job_ctx_store_id(c), &bo, dump_note, c, err);
+	if (rc == 0)
+		rc = archive_backup(idx, &bo, &r, err);
+	jobsnap_clear(&js);
 	if (rc == 0) {
 		job_ctx_progress(c, r.bytes, r.bytes, r.files, r.files);
 		for (size_t i = 0; i < r.warnings.n; i++)

@@ -158,6 +158,41 @@ int jobsnap_data_restore(struct switchover *sw, void *ctx, bool back)
 				&sw->r->evidence, &sw->err);
 }
 
+static void note_nothing(void *ctx, const char *level, const char *text)
+{
+	(void)ctx;
+	(void)level;
+	(void)text;
+}
+
+int jobsnap_backup_dumps(struct jobsnap *js, const char *state_dir, const struct target_cfg *t,
+			 const char *kind, int64_t job, struct backup_opts *bo,
+			 datadump_note_fn tell, void *ctx,
+			 struct up_error *err)
+{
+	if (!t->n_data)
+		return 0;
+	if (jobsnap_scratch(js, state_dir, kind, job, err) < 0)
+		return -1;
+	js->dumps = xasprintf("%s/%s", js->scratch, DATADUMP_DIR);
+	struct hook_env env = { .target = t->name, .path = t->path, .from = bo->version,
+				.to = bo->version };
+	char *evidence = NULL;
+	int rc = datadump_capture(t, &env, js->dumps, tell ? tell : note_nothing, ctx, &evidence, err);
+	size_t len = evidence ? strlen(evidence) : 0;
+	while (len && (evidence[len - 1] == '\n' || evidence[len - 1] == ' '))
+		evidence[--len] = '\0';
+	if (rc < 0 && len) {
+		char *msg = xstrdup(err->msg);
+		err_set(err, err->status, _("%s; its output: %s"), msg, evidence);
+		free(msg);
+	}
+	free(evidence);
+	if (rc == 0)
+		bo->extra_dir = js->dumps;
+	return rc;
+}
+
 int jobsnap_data_back(struct switchover *sw, struct jobsnap *js)
 {
 	sw->data_back = jobsnap_data_restore;

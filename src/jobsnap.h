@@ -9,8 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "archive_backup.h"
 #include "archive_index.h"
 #include "conf.h"
+#include "datadump.h"
 #include "error.h"
 #include "switchover.h"
 
@@ -41,6 +43,17 @@ int jobsnap_estimate(const char *state_dir, const struct target_cfg *t, long lon
 /* A switchover_data_fn: runs the restore commands with the dumps of the
  * jobsnap given as ctx ("rollback:data" when back). */
 int jobsnap_data_restore(struct switchover *sw, void *ctx, bool back);
+
+/* For a backup (manual or scheduled, job `job` of kind `kind`): takes t's
+ * data dumps into the job's scratch directory and points bo->extra_dir at
+ * them, so that the snapshot holds them as .upkeep-data/NAME as a
+ * pre-update snapshot does. Nothing for a target without data:. A failed
+ * dump fails naming it, with the command's output. tell (may be NULL)
+ * hears each dump. jobsnap_clear() removes the scratch directory. */
+int jobsnap_backup_dumps(struct jobsnap *js, const char *state_dir, const struct target_cfg *t,
+			 const char *kind, int64_t job, struct backup_opts *bo,
+			 datadump_note_fn tell, void *ctx,
+			 struct up_error *err);
 
 /* Makes js's dumps what a rollback restores (sw->data_back) and records
  * the snapshot in the job's intent, so that recovery restores them too. */

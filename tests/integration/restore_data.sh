@@ -1,7 +1,8 @@
 #!/bin/bash
 # restore_data.sh - data with the code: `data:` dumps (sqlite3) captured into
-# the pre-update and pre-restore snapshots and restored by a rollback and by
-# an in-place restore; a release declaring an irreversible migration; the
+# the pre-update, pre-restore, manual and scheduled snapshots and restored by
+# a rollback, by recovery after a crash, and by an in-place restore; a dump
+# that fails fails the backup; a release declaring an irreversible migration; the
 # hooks' timeout; snapshots pruned per retention after an install.
 . "$top_srcdir/tests/lib.sh"
 umask 022
@@ -124,6 +125,43 @@ up --config "$CFG" --batch restore app "$P" --path lib
 rc_is 0 "path restore with data configured: exit 0"
 is "$(users)" "alice,carol" "path restore: the database is left alone"
 ok "path restore: no restore command ran" test ! -s "$T/load.log"
+
+# ---------------------------------------------------------------- manual and scheduled backups
+# take the dumps too, and a whole restore of such a snapshot runs the restores
+up --config "$CFG" --batch backup app --json
+rc_is 0 "manual backup of a target with data: exit 0"
+M=$(jq -r .snapshot "$OUT")
+up --config "$CFG" --batch files "$M" .upkeep-data
+like "$(cat "$OUT")" 'db$' "the manual snapshot holds the dump as .upkeep-data/db"
+ok "the manual backup left no scratch directory" test -z "$(ls "$T/state/tmp" 2>/dev/null)"
+sqlite3 "$DB" "INSERT INTO users VALUES ('dave')"
+: > "$T/load.log"
+up --config "$CFG" --batch restore app "$M"
+rc_is 0 "whole restore of the manual snapshot: exit 0"
+is "$(users)" "alice,carol" "whole restore of the manual snapshot: the database is the dump's"
+like "$(cat "$T/load.log")" '^data db /' "whole restore of the manual snapshot: the restore command ran"
+
+config_target "$CFG" sched "$URL" "$A/sched" stable semver "$DATA
+backup: { every: 1h }"
+git_export "$T/srv/app.git" v1.0.0 "$A/sched"
+up --config "$CFG" --batch adopt sched 1.0.0
+up --config "$CFG" --batch run --json
+up --config "$CFG" --batch snapshots sched --json
+is "$(jq -r .reason "$OUT")" scheduled "fixture: the policy run took a scheduled backup of sched"
+up --config "$CFG" --batch files "$(jq -r .snapshot "$OUT")" .upkeep-data
+like "$(cat "$OUT")" 'db$' "the scheduled snapshot holds the dump as .upkeep-data/db"
+
+printf '#!/bin/sh\necho "database is locked" >&2\nexit 3\n' > "$T/faildump.sh"
+chmod 755 "$T/faildump.sh"
+config_target "$CFG" bad "$URL" "$A/bad" stable semver "data:
+  - { name: maindb, dump: \"$T/faildump.sh\", restore: \"$T/load.sh\" }"
+git_export "$T/srv/app.git" v1.0.0 "$A/bad"
+up --config "$CFG" --batch adopt bad 1.0.0
+up --config "$CFG" --batch backup bad
+rc_is 1 "a backup whose dump fails: exit 1"
+like "$(cat "$ERR")" 'data maindb: .*database is locked' "a failed dump: the message names the dump and its stderr"
+up --config "$CFG" --batch snapshots bad --json
+is "$(wc -l < "$OUT")" 0 "a failed dump: no snapshot was committed"
 
 # ---------------------------------------------------------------- irreversible migration
 up --config "$CFG" --batch install app 1.2.0 --json
