@@ -5,7 +5,8 @@
 # flushing their journals (tests/godown: EXT4_IOC_SHUTDOWN, NOLOGFLUSH),
 # the process is killed, the images are mounted again (journal replay) and
 # recovered, and the invariant of tests/crashlib.sh must hold. One run per
-# crash point of install. Then the mutation check (row 21): with
+# crash point of install; restore in place (whole, and two paths) at the
+# points where it changes the disk. Then the mutation check (row 21): with
 # UPKEEP_TEST_SKIP_DIRSYNC=1 (no directory fsyncs) the same power cuts must
 # break the invariant at least once - the canary that shows the harness can
 # see a switch that is not durable.
@@ -56,18 +57,21 @@ up --list-crash-points
 POINTS=$(cut -f1 "$OUT" | grep '^install\.' | grep -v -- '-download$')
 PAUSE=$T/paused
 
-# power_cut POINT TARGET : installs 1.1.0 into TARGET from the saved fixture,
-# cuts the power where it pauses, remounts, recovers. Sets RES (the
-# invariant's verdict, with recover's failure if any) and CUT (1 when the
-# power was cut at the point).
+# power_cut POINT TARGET [FIXTURE [COMMAND...]] : runs the command (install
+# 1.1.0 into TARGET) from the saved fixture (pristine), cuts the power where
+# it pauses, remounts, recovers. Sets RES (the invariant's verdict, with
+# recover's failure if any) and CUT (1 when the power was cut at the point).
 power_cut() {
-	local p=$1 t=$2 pid i
+	local p=$1 t=$2 fixture=${3:-pristine} pid i
+	shift 2; shift $(( $# > 0 ))
+	[ $# -gt 0 ] || set -- install "$t" 1.1.0
 	mount_all || bail "mount"
-	crash_reset "$T/pristine"
+	crash_reset "$T/$fixture"
 	sync -f "$APPS" && sync -f "$STATE" || bail "sync"
 	rm -f "$PAUSE"
 	case $p in install.rollback-*) touch "$FLAGS/unhealthy-1.1.0" ;; esac
-	UPKEEP_PAUSE_AT=$p UPKEEP_PAUSE_FILE=$PAUSE "$UPKEEP" --config "$CFG" --batch install "$t" 1.1.0 \
+	case $p in restore.rollback-*) touch "$FLAGS/unhealthy-$UNHEALTHY" ;; esac
+	UPKEEP_PAUSE_AT=$p UPKEEP_PAUSE_FILE=$PAUSE "$UPKEEP" --config "$CFG" --batch "$@" \
 		> "$T/cut.out" 2>&1 < /dev/null &
 	pid=$!
 	CUT=0
@@ -81,6 +85,7 @@ power_cut() {
 	fi
 	kill -9 "$pid" 2> /dev/null
 	wait "$pid" 2> /dev/null
+	rm -f "$FLAGS"/unhealthy-* # the restore's health fails; the old tree's must not
 	umount_all && mount_all || bail "remount after the power cut at $p"
 	up --config "$CFG" --batch recover --json
 	RES=$(crash_check "$t")
@@ -89,8 +94,8 @@ power_cut() {
 }
 
 expected_side() {
-	case $1 in
-	install.after-health|install.before-finish|install.after-finish|install.before-close|install.after-close) echo new ;;
+	case ${1#*.} in
+	after-health|before-finish|after-finish|before-close|after-close) echo new ;;
 	*) echo old ;;
 	esac
 }
@@ -113,7 +118,42 @@ for p in install.before-swap install.after-swap install.after-health install.aft
 	want=$(expected_side "$p")
 	is "$RES" "$want" "power cut at $p (releases layout): recovered to the $want release"
 done
-diag "power cuts: $RUNS runs ($(wc -w <<< "$POINTS") install points, plain layout; 4 releases layout), inconsistent: $BAD"
+
+# ---------------------------------------------------------------- restore
+# From 1.1.0 installed, the pre-update snapshot (1.0.0) restored in place:
+# the whole tree at the points where the disk changes, and two paths at the
+# points around their exchange. The old tree is now 1.1.0's.
+mount_all || bail "mount"
+crash_reset "$T/pristine"
+up --config "$CFG" --batch install app 1.1.0
+up --config "$CFG" --batch snapshots app --json
+SNAP=$(jq -r 'select(.reason == "pre-update") | .snapshot' < "$OUT" | tail -n 1)
+crash_save "$T/installed"
+PATHS=(--path lib/gen --path lib/old-only.txt)
+up --config "$CFG" --batch restore app "$SNAP" "${PATHS[@]}"
+rc_is 0 "fixture: a path restore"
+PATH_VIEW=$(crash_view app)
+umount_all || bail "umount"
+SAVE_OLD=$OLD_app SAVE_NEW=$NEW_app
+OLD_app=$SAVE_NEW NEW_app=$SAVE_OLD UNHEALTHY=1.0.0
+RPOINTS="restore.after-stage restore.after-pre_restore restore.before-swap restore.after-swap
+restore.after-post_restore restore.after-health restore.after-finish restore.rollback-swapped-back
+restore.after-close"
+for p in $RPOINTS; do
+	power_cut "$p" app installed restore app "$SNAP"
+	RUNS=$((RUNS + 1))
+	case $RES in INCONSISTENT*) BAD=$((BAD + 1)) ;; esac
+	is "$RES" "$(expected_side "$p")" "power cut at $p: recovered to the $(expected_side "$p") tree"
+done
+NEW_app=$PATH_VIEW UNHEALTHY=1.1.0
+for p in restore.after-path restore.after-swap restore.after-health; do
+	power_cut "$p" app installed restore app "$SNAP" "${PATHS[@]}"
+	RUNS=$((RUNS + 1))
+	case $RES in INCONSISTENT*) BAD=$((BAD + 1)) ;; esac
+	is "$RES" "$(expected_side "$p")" "power cut at $p (--path): recovered to the $(expected_side "$p") tree"
+done
+OLD_app=$SAVE_OLD NEW_app=$SAVE_NEW
+diag "power cuts: $RUNS runs ($(wc -w <<< "$POINTS") install points, plain layout; 4 releases layout; $(wc -w <<< "$RPOINTS") whole restore, 3 --path restore), inconsistent: $BAD"
 is "$BAD" 0 "no inconsistent outcome after $RUNS power cuts"
 
 # ---------------------------------------------------------------- mutation
