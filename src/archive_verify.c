@@ -285,6 +285,11 @@ static int record_results(struct verify *v, const struct snapshot_info *s, size_
 		char *error = first_problem(v->res, s[i].id);
 		rc = archive_snapshot_set_verified(v->idx, s[i].id, v->o->read_data, error, err);
 		free(error);
+		if (rc < 0 && err->status == UP_ERR_NOT_FOUND) {
+			/* forgotten or pruned meanwhile: nothing to record */
+			err_clear(err);
+			rc = 0;
+		}
 	}
 	return rc;
 }
