@@ -112,7 +112,7 @@ int batch_cmd_recover(const struct config *cfg, int argc, char **argv,
 		json_object_object_add(s, "removed", rm);
 		puts(json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN));
 		json_object_put(s);
-	} else if (!o->quiet && r.n == 0) {
+	} else if (!o->quiet && r.n == 0 && r.removed.n == 0) {
 		printf(ngettext("nothing to recover (%zu job running)\n",
 				"nothing to recover (%zu jobs running)\n", r.alive), r.alive);
 	}

@@ -90,6 +90,12 @@ is "$(users)" alice "crash after post_install: the database is back as it was be
 like "$(cat "$T/load.log")" '^rollback:data db /' "crash after post_install: recovery ran the restore command with the dump"
 is "$(installed)" 1.0.0 "crash after post_install: 1.0.0 recorded"
 ok "crash after post_install: recovery left no scratch directory" test -z "$(ls "$T/state/tmp" 2>/dev/null)"
+mkdir -p "$T/state/tmp/backup-99999/x"
+up --config "$CFG" --batch recover
+rc_is 0 "a dead job's scratch directory alone: recover succeeds"
+like "$(cat "$OUT")" '^upkeep: removed .*/tmp/backup-99999 ' "... names the directory it removed"
+unlike "$(cat "$OUT")" 'nothing to recover' "... and does not also say there was nothing to recover"
+ok "... which is gone" test ! -e "$T/state/tmp/backup-99999"
 
 # ---------------------------------------------------------------- dump in the snapshot
 up --config "$CFG" --batch install app 1.1.0 --json
