@@ -57,8 +57,9 @@ sed -i "/^  notekeeper:\$/a\\    hooks: { pre_install: $T/hook }" "$CONF"
 up --config "$CONF" --batch install notekeeper 3.0.0
 rc_is 6 "an install whose pre_install hook fails: rolled back"
 cp "$T/conf.nohook" "$CONF"
-# wide enough for History's error column to show the hook's output
-start 240 40 --config "$CONF"
+# wide enough for History's error column to show the hook's output after
+# its path (under a TMPDIR such as .ci/run's, 240 columns were too few)
+start 320 40 --config "$CONF"
 see '^▶ notekeeper +1\.0\.0 +3\.0\.0 ' "3.0.0 is the newest release"
 keys Enter
 see 'notekeeper: release v3\.0\.0' "Enter opens its details"
