@@ -23,11 +23,16 @@
 #
 # Prints Markdown (median, min, max). Nothing is asserted: it is a
 # measurement. Needs about 6 x BYTES free in BENCH_DIR, which is removed at
-# the end (KEEP=1 keeps it).
+# the end (KEEP=1 keeps it). REUSE=1 measures again in a BENCH_DIR kept by
+# an earlier run (KEEP=1), skipping its set-up: at full size the first
+# fetch of the release repository into upkeep's cache alone takes minutes.
 #
 # Usage: bench/switch.sh [UPKEEP_BINARY]
 # Env:   BENCH_DIR [/tmp/upkeep-bench-switch]  FILES [80000]  BYTES [1073741824]
-#        RUNS [3]  KEEP [0]
+#        RUNS [3]  KEEP [0]  REUSE [0]  PRESERVE [0]
+# PRESERVE=N adds N files of 20 KB of random bytes (uploads/) and a
+# config.local to the live tree, both declared `preserve:`: copied into
+# the new tree inside the downtime window.
 NO_COLOR=1; export NO_COLOR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_upkeep "${1:-}"
@@ -44,7 +49,13 @@ now() { date +%s%N; }
 ms_since() { echo $(( ($(now) - $1) / 1000000 )); }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-rm -rf "$B"
+REUSE=${REUSE:-0}
+if [ "$REUSE" = 1 ]; then
+	[ -d "$B/state" ] && [ -d "$B/src.git" ] || { echo "bench: REUSE=1 but $B holds no kept run" >&2; exit 1; }
+	rm -rf "$B/t" "$B/deploy"
+else
+	rm -rf "$B"
+fi
 mkdir -p "$B/apps" "$B/t"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$B"' EXIT
 bench_git_home "$B/home"
@@ -52,13 +63,14 @@ git config --global tar.umask 022
 git config --global gc.auto 0
 LOAD_START=$(loadavg)
 START_S=$(date +%s)
+W=$B/src.git
 
 # ---------------------------------------------------------------- the tree
 # The two releases are written straight into a bare repository by one
 # `git fast-import` stream (no working tree, no `git add`: at 80,000 files
 # `git add` alone took minutes).
+if [ "$REUSE" != 1 ]; then
 log "writing $FILES files, $BYTES bytes into a repository (git fast-import)"
-W=$B/src.git
 git init -q --bare "$W"
 t=$(now)
 # zlib level 1 and no deltas: this repository is only read once by
@@ -68,6 +80,17 @@ python3 "$BENCH_SRC/bench/switch-tree.py" "$FILES" "$BYTES" \
 	| git -C "$W" -c pack.compression=1 fast-import --quiet --depth=0
 log "fast-import of 1.0.0 and 1.1.0: $(ms_since "$t") ms"
 git -C "$W" archive v1.0.0 | tar -x -C "$B/apps" --one-top-level=app
+fi
+PRESERVE=${PRESERVE:-0}
+PRESERVE_CFG=
+if [ "$PRESERVE" -gt 0 ]; then
+	PRESERVE_CFG="preserve: [uploads, config.local]"
+	mkdir -p "$B/apps/app/uploads"
+	for ((i = 1; i <= PRESERVE; i++)); do
+		[ -e "$B/apps/app/uploads/u$i.jpg" ] || head -c 20480 /dev/urandom > "$B/apps/app/uploads/u$i.jpg"
+	done
+	echo "secret: bench" > "$B/apps/app/config.local"
+fi
 cat > "$B/pre.sh" <<EOF
 #!/bin/bash
 [ "\$UPKEEP_PHASE" = "\${UPKEEP_PHASE#rollback:}" ] || echo "\$EPOCHREALTIME" > "$B/t/rollback-pre-end"
@@ -96,8 +119,17 @@ targets:
     hooks: { pre_install: "$B/pre.sh", post_install: "$B/post.sh" }
     health: { command: "$B/health.sh", retries: 0, timeout: 30s }
     limits: { fetch_size: 16G, fetch_time: 2h }
+    $PRESERVE_CFG
 EOF
-"$UPKEEP" --config "$CFG" --batch adopt app 1.0.0 > /dev/null
+if [ "$REUSE" = 1 ]; then
+	installed=$({ "$UPKEEP" --config "$CFG" --batch check --json || true; } | jq -r '.. | .installed? // empty' | head -n 1)
+	[ "$installed" = 1.0.0 ] || { echo "bench: REUSE=1 wants app at 1.0.0, it is at '$installed'" >&2; exit 1; }
+else
+	log "adopting 1.0.0 (upkeep's first fetch of the repository)"
+	t=$(now)
+	"$UPKEEP" --config "$CFG" --batch adopt app 1.0.0 > /dev/null
+	log "adopt: $(ms_since "$t") ms"
+fi
 
 # hook_ms FILE_END FILE_START : the hooks' view of the downtime, in ms
 hook_ms() { python3 -c "import sys; print('%.1f' % ((float(open(sys.argv[2]).read()) - float(open(sys.argv[1]).read())) * 1000))" "$1" "$2"; }
@@ -148,7 +180,7 @@ for ((r = 1; r <= RUNS; r++)); do
 		tar -C "$B/apps" -cf - app | zstd -q -3 -T0 > "$B/backup.tar.zst"
 		echo "$(ms_since "$t0")" >> "$B/t/m-tar"
 		t=$(now); git -C "$B/deploy" checkout -q "$v"; echo "$(ms_since "$t")" >> "$B/t/m-checkout"
-		t=$(now); rsync -a --delete --exclude .git "$B/deploy/" "$B/apps/app/"
+		t=$(now); rsync -a --delete --exclude .git --exclude /uploads --exclude /config.local "$B/deploy/" "$B/apps/app/"
 		echo "$(ms_since "$t")" >> "$B/t/m-rsync"
 		echo "$(ms_since "$t0")" >> "$B/t/m-total"
 		stat -c %s "$B/backup.tar.zst" > "$B/t/m-size"
@@ -161,7 +193,7 @@ real_files=$(find "$B/apps/app" -type f | wc -l)
 real_bytes=$(du -sb "$B/apps/app" | cut -f1)
 row() { read -r m lo hi < <(bench_stats < "$2"); printf '| %s | %s | %s | %s |\n' "$1" "$m" "$lo" "$hi"; }
 echo
-echo "Target: $real_files files, $real_bytes bytes (tar | zstd -3: $(cat "$B/t/m-size") bytes); $RUNS runs each"
+echo "Target: $real_files files, $real_bytes bytes (tar | zstd -3: $(cat "$B/t/m-size") bytes), $PRESERVE of them preserved; $RUNS runs each"
 echo "upkeep $("$UPKEEP" --version | head -n 1) from $(git -C "$BENCH_SRC" describe --always --dirty 2>/dev/null || echo '?'); $(nproc) cores; $(uname -sr); $(df -T "$B" | awk 'NR == 2 { print $2 " on " $1 }')"
 echo "Load average (1, 5, 15 min): $LOAD_START at the start, $(loadavg) at the end; run $(date -u '+%Y-%m-%d %H:%M UTC') ($(( $(date +%s) - START_S )) s)"
 echo

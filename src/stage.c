@@ -542,7 +542,8 @@ static int copy_data(int in, int out)
 	}
 }
 
-/* Mode, owner (as root) and times of st onto fd, then fsync. */
+/* Mode, owner (as root) and times of st onto fd. No fsync: the whole copy
+ * is made durable by one syncfs() at the end of stage_carry_preserved(). */
 static int copy_meta(int fd, const struct stat *st)
 {
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
@@ -550,9 +551,7 @@ static int copy_meta(int fd, const struct stat *st)
 		return -1;
 	if (geteuid() == 0 && fchown(fd, st->st_uid, st->st_gid) < 0)
 		return -1;
-	if (futimens(fd, ts) < 0)
-		return -1;
-	return fsync(fd);
+	return futimens(fd, ts);
 }
 
 static int copy_file(int sfd, int dfd, const char *name, const struct stat *st, const char *rel,
@@ -703,8 +702,6 @@ static int carry_one(int live, int stage, const char *path, struct up_error *err
 		rc = copy_fail(rel, _("replacing the release's copy"), err);
 	if (rc == 0)
 		rc = copy_entry(sfd, dfd, leaf, rel, 0, err);
-	if (rc == 0 && fsync(dfd) < 0)
-		rc = copy_fail(rel, "fsync", err);
 	close(dfd);
 out:
 	if (sfd >= 0)
@@ -730,8 +727,12 @@ int stage_carry_preserved(const char *live, const char *dir, char *const *paths,
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = carry_one(lfd, sfd, paths[i], err);
-	if (rc == 0 && fsync(sfd) < 0)
-		rc = err_set(err, UP_ERR_IO, "%s: fsync: %s", dir, strerror(errno));
+	/* This runs inside the downtime window: one syncfs() for the whole
+	 * copy (files, directories, their entries) instead of an fsync per file
+	 * and directory (a journal commit each: 500 files took a median of 4.9 s
+	 * on a loaded disk, 1.4 s so). */
+	if (rc == 0 && (syncfs(sfd) < 0 || fsync(sfd) < 0))
+		rc = err_set(err, UP_ERR_IO, "%s: sync: %s", dir, strerror(errno));
 	close(sfd);
 	close(lfd);
 	return rc;
