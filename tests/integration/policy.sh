@@ -199,7 +199,10 @@ up --config "$T/nostate.yaml" --batch prune --dry-run
 rc_is 0 "prune --dry-run, no state: nothing to prune"
 ok "dry runs without a state directory create none" test ! -e "$T/nostate"
 cp -a "$T/state" "$T/oldstate"
-sqlite3 "$T/oldstate/state.db" 'ALTER TABLE releases DROP COLUMN trust;
+# Undo migrations 6 and 5 (each later migration must be undone here too).
+sqlite3 "$T/oldstate/state.db" 'DROP TABLE intent_pairs;
+	ALTER TABLE intents DROP COLUMN data_snapshot;
+	ALTER TABLE releases DROP COLUMN trust;
 	ALTER TABLE releases DROP COLUMN verdict; PRAGMA user_version = 4;' || bail "schema 4 fixture"
 sed "s#^state_dir: .*#state_dir: $T/oldstate#" "$CFG" > "$T/oldstate.yaml"
 before_old=$(dirsum "$T/oldstate")
